@@ -1,0 +1,69 @@
+import SashaABI
+
+/// The host's callbacks as a plugin sees them: logging, metrics, the clock and, for strategies,
+/// the current policy. A thin, allocation-free wrapper over `sasha_host`.
+public struct PluginHost: @unchecked Sendable {
+    public let raw: UnsafePointer<sasha_host>
+
+    public init(_ raw: UnsafePointer<sasha_host>) { self.raw = raw }
+
+    public enum LogLevel: UInt32, Sendable {
+        case trace = 0, debug, info, notice, warning, error, critical
+    }
+
+    /// A counter handle from `registerCounter`; cheap to copy and to bump on the data path.
+    public struct Counter: Sendable {
+        @usableFromInline let handle: Int32
+    }
+
+    /// A gauge handle from `registerGauge`.
+    public struct Gauge: Sendable {
+        @usableFromInline let handle: Int32
+    }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        guard let log = raw.pointee.log else { return }
+        message.withCString { log(raw, sasha_log_level(rawValue: level.rawValue), $0) }
+    }
+
+    /// Registers a counter once, at create time (takes a lock in the host).
+    public func registerCounter(_ name: String, help: String) -> Counter {
+        let handle = raw.pointee.register_counter.map { register in
+            name.withCString { n in help.withCString { h in register(raw, n, h) } }
+        } ?? -1
+        return Counter(handle: handle)
+    }
+
+    public func registerGauge(_ name: String, help: String) -> Gauge {
+        let handle = raw.pointee.register_gauge.map { register in
+            name.withCString { n in help.withCString { h in register(raw, n, h) } }
+        } ?? -1
+        return Gauge(handle: handle)
+    }
+
+    @inlinable public func add(_ delta: UInt64 = 1, to counter: Counter) {
+        raw.pointee.counter_add?(raw, counter.handle, delta)
+    }
+
+    @inlinable public func set(_ value: Double, on gauge: Gauge) {
+        raw.pointee.gauge_set?(raw, gauge.handle, value)
+    }
+
+    /// Monotonic nanoseconds, the same clock as the host's.
+    @inlinable public var monotonicNanoseconds: UInt64 { raw.pointee.monotonic_ns?(raw) ?? 0 }
+
+    /// Asks the current policy for a server; nil when none can take the flow.
+    @inlinable public func pick(_ flow: Flow) -> IPv4Address? {
+        var raw = flow.raw
+        let address = self.raw.pointee.pick?(self.raw, &raw) ?? 0
+        return address == 0 ? nil : IPv4Address(address)
+    }
+
+    @inlinable public func connectionOpened(on server: IPv4Address) {
+        raw.pointee.connection_opened?(raw, server.value)
+    }
+
+    @inlinable public func connectionClosed(on server: IPv4Address) {
+        raw.pointee.connection_closed?(raw, server.value)
+    }
+}
