@@ -23,13 +23,13 @@ public struct Server: Sendable, Hashable {
         self.isUp = isUp
     }
 
-    init(_ raw: sasha_server) {
+    public init(_ raw: sasha_server) {
         self.init(
             address: IPv4Address(raw.address), port: raw.port, weight: Int(raw.weight),
             tagMask: raw.tags, mac: raw.mac, isUp: raw.up != 0)
     }
 
-    var raw: sasha_server {
+    public var raw: sasha_server {
         sasha_server(
             address: address.value, port: port, weight: UInt16(clamping: weight), tags: tagMask,
             mac: mac, up: isUp ? 1 : 0, reserved: 0)

@@ -1,0 +1,124 @@
+import SashaABI
+import SashaSDK
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds plugins by name in the configured folders and loads them with `dlopen`, refusing, each
+/// with a one-line reason and fix, any file that is unsafe or was built for another host.
+///
+/// Loading follows the design notes: `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and never `dlclose`,
+/// because unloading an image that holds Swift code crashes the process later. A plugin file is
+/// `lib<name>.so` (or `<name>.so`) in one of `searchPaths`, searched in order.
+public final class PluginLoader: @unchecked Sendable {
+    public let searchPaths: [String]
+    public let currentPolicy: CurrentPolicy
+    /// Loaded plugins by name, and by resolved path so that two folders naming one file are one.
+    private var byName: [String: LoadedPlugin] = [:]
+    private var byPath: [String: Result<LoadedPlugin, PluginRefusal>] = [:]
+
+    public init(searchPaths: [String], currentPolicy: CurrentPolicy = CurrentPolicy()) {
+        self.searchPaths = searchPaths
+        self.currentPolicy = currentPolicy
+    }
+
+    /// Every `.so` file in the search folders, in search order, without repeats.
+    public func candidateFiles() -> [String] {
+        var seen = Set<String>()
+        var files: [String] = []
+        for folder in searchPaths {
+            guard let entries = try? FileManagerless.list(folder) else { continue }
+            for entry in entries.sorted() where entry.hasSuffix(".so") {
+                let path = folder.hasSuffix("/") ? folder + entry : folder + "/" + entry
+                if seen.insert(FileManagerless.resolve(path)).inserted { files.append(path) }
+            }
+        }
+        return files
+    }
+
+    /// Loads every plugin file in the search folders (for `sasha plugins`).
+    public func loadAll() -> [Result<LoadedPlugin, PluginRefusal>] {
+        candidateFiles().map(load(path:))
+    }
+
+    /// Finds and loads the plugin called `name`, which must be of `kind`.
+    public func load(name: String, kind: PluginKind) -> Result<LoadedPlugin, PluginRefusal> {
+        if let plugin = byName[name] { return check(plugin, is: kind) }
+        for folder in searchPaths {
+            for file in ["lib\(name).so", "\(name).so"] {
+                let path = folder.hasSuffix("/") ? folder + file : folder + "/" + file
+                guard access(path, F_OK) == 0 else { continue }
+                switch load(path: path) {
+                case .failure(let refusal): return .failure(refusal)
+                case .success(let plugin) where plugin.name != name:
+                    return .failure(PluginRefusal(
+                        path: path, reason: "declares the name '\(plugin.name)', not '\(name)'",
+                        fix: "rename the file to lib\(plugin.name).so, or use '\(plugin.name)' in the configuration"))
+                case .success(let plugin): return check(plugin, is: kind)
+                }
+            }
+        }
+        let folders = searchPaths.isEmpty ? "no folders (plugins.paths is empty)" : searchPaths.joined(separator: ", ")
+        return .failure(PluginRefusal(
+            path: name, reason: "no \(kind) plugin named '\(name)' (looked for lib\(name).so in \(folders))",
+            fix: "build it, or add its folder to plugins.paths; 'sasha plugins' lists what is found"))
+    }
+
+    private func check(_ plugin: LoadedPlugin, is kind: PluginKind) -> Result<LoadedPlugin, PluginRefusal> {
+        guard plugin.kind == kind else {
+            return .failure(PluginRefusal(
+                path: plugin.path, reason: "'\(plugin.name)' is a \(plugin.kind) plugin where a \(kind) was asked for",
+                fix: "name it under dispatch.\(plugin.kind) instead, or pick a \(kind) plugin"))
+        }
+        return .success(plugin)
+    }
+
+    /// Loads one file, checking it before and after its code runs.
+    public func load(path: String) -> Result<LoadedPlugin, PluginRefusal> {
+        let resolved = FileManagerless.resolve(path)
+        if let known = byPath[resolved] { return known }
+        let result = loadUncached(path: path)
+        byPath[resolved] = result
+        if case .success(let plugin) = result { byName[plugin.name] = plugin }
+        return result
+    }
+
+    private func loadUncached(path: String) -> Result<LoadedPlugin, PluginRefusal> {
+        if let refusal = FileSafety.refusal(for: path) { return .failure(refusal) }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+            return .failure(PluginRefusal(path: path, reason: "cannot be loaded: \(reason)",
+                                          fix: "rebuild it for this machine, or remove it from plugins.paths"))
+        }
+        // Deliberately never dlclose'd, even when refused below (see the type's comment).
+        guard let symbol = dlsym(handle, SASHA_PLUGIN_ENTRY_SYMBOL) else {
+            return .failure(PluginRefusal(
+                path: path, reason: "no \(SASHA_PLUGIN_ENTRY_SYMBOL) symbol: not a Sasha plugin",
+                fix: "export the entry with exportPolicy/exportStrategy from SashaSDK, or remove the file from plugins.paths"))
+        }
+        let entry = unsafeBitCast(symbol, to: sasha_plugin_entry_fn.self)
+        let host = HostTable.make(plugin: Self.stem(of: path), currentPolicy: currentPolicy)
+        guard let descriptor = entry(host) else {
+            return .failure(PluginRefusal(path: path, reason: "its entry returned no descriptor (see its log lines above)",
+                                          fix: "fix the plugin or remove it from plugins.paths"))
+        }
+        return DescriptorCheck.verify(descriptor, path: path).flatMap { kind in
+            let plugin = LoadedPlugin(path: path, descriptor: descriptor, kind: kind, host: host)
+            if let existing = byName[plugin.name] {
+                return .failure(PluginRefusal(
+                    path: path, reason: "duplicate plugin name '\(plugin.name)', already loaded from \(existing.path)",
+                    fix: "remove one of the two files or take its folder off plugins.paths"))
+            }
+            return .success(plugin)
+        }
+    }
+
+    /// "libround-robin.so" -> "round-robin": the label for the plugin's logs before it has said its name.
+    static func stem(of path: String) -> String {
+        var name = Substring(path.split(separator: "/").last ?? "")
+        if name.hasPrefix("lib") { name = name.dropFirst(3) }
+        if name.hasSuffix(".so") { name = name.dropLast(3) }
+        return String(name)
+    }
+}

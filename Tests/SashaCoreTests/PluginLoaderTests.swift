@@ -1,0 +1,149 @@
+import Foundation
+import SashaCore
+import SashaSDK
+import Testing
+
+/// The loader takes good plugins and refuses each kind of bad one with a line naming file and fix.
+@Suite("Plugin loader")
+struct PluginLoaderTests {
+    @Test("a well-formed C plugin loads and its functions are called across the boundary")
+    func loadsCPlugin() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "first").build(at: folder.file("libfirst.so"))
+        let plugin = try PluginLoader(searchPaths: [folder.path]).load(name: "first", kind: .policy).get()
+        #expect(plugin.kind == .policy)
+        #expect(plugin.name == "first")
+        #expect(plugin.abiVersion == 1)
+        #expect(plugin.toolchain == "c")
+        let policy = try plugin.makePolicy(options: .object([:]))
+        policy.serversChanged(ServerList(servers: [Server(address: IPv4Address("10.9.8.7")!)]))
+        #expect(policy.pick(Flow(client: IPv4Address("127.0.0.1")!, clientPort: 1, clusterPort: 80)) == IPv4Address("10.9.8.7"))
+        #expect(plugin.validate(options: .object(["bad": .bool(true)])) == OptionError(key: "bad", "fixture rejects 'bad'"))
+    }
+
+    @Test("a library without the entry symbol is refused")
+    func refusesMissingEntry() throws {
+        let folder = try TemporaryFolder()
+        let path = try CPluginFixture(name: "noentry", exportsEntry: false).build(at: folder.file("libnoentry.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "noentry", kind: .policy)))
+        #expect(refusal.path == path)
+        #expect(refusal.description.contains("no sasha_plugin_entry symbol"))
+    }
+
+    @Test("a plugin built for another ABI version is refused, naming both versions")
+    func refusesABIMismatch() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "future", abiVersion: "99").build(at: folder.file("libfuture.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "future", kind: .policy)))
+        #expect(refusal.reason.contains("ABI version 99"))
+        #expect(refusal.reason.contains("version 1"))
+        #expect(refusal.fix.contains("rebuild"))
+    }
+
+    @Test("a plugin built with another Swift toolchain is refused")
+    func refusesToolchainMismatch() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "old", toolchain: "swift-5.9").build(at: folder.file("libold.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "old", kind: .policy)))
+        #expect(refusal.reason.contains("built with swift-5.9"))
+        #expect(refusal.reason.contains(swiftToolchain))
+    }
+
+    @Test("a second file declaring a name already loaded is refused")
+    func refusesDuplicateName() throws {
+        let folder = try TemporaryFolder()
+        let first = try CPluginFixture(name: "twin").build(at: try folder.subfolder("a") + "/libtwin.so")
+        let second = try CPluginFixture(name: "twin").build(at: try folder.subfolder("b") + "/libtwin.so")
+        let loader = PluginLoader(searchPaths: [folder.path + "/a", folder.path + "/b"])
+        let results = loader.loadAll()
+        #expect(results.count == 2)
+        #expect((try? results[0].get())?.path == first)
+        let refusal = try #require(refusalOf(results[1]))
+        #expect(refusal.path == second)
+        #expect(refusal.reason.contains("duplicate plugin name 'twin'"))
+        #expect(refusal.reason.contains(first))
+    }
+
+    @Test("a file writable by others is refused before any of its code runs")
+    func refusesWorldWritableFile() throws {
+        let folder = try TemporaryFolder()
+        let path = try CPluginFixture(name: "open").build(at: folder.file("libopen.so"))
+        chmod(path, 0o777)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "open", kind: .policy)))
+        #expect(refusal.path == path)
+        #expect(refusal.reason.contains("writable by anyone"))
+        #expect(refusal.fix == "run 'chmod go-w \(path)'")
+    }
+
+    @Test("a file in a group-writable folder is refused")
+    func refusesGroupWritableFolder() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "shared").build(at: folder.file("libshared.so"))
+        chmod(folder.path, 0o775)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "shared", kind: .policy)))
+        #expect(refusal.path == folder.path)
+        #expect(refusal.reason.contains("writable by its group"))
+    }
+
+    @Test("a file owned by another user is refused")
+    func refusesForeignOwner() throws {
+        try #require(geteuid() == 0, "changing a file's owner needs root; the test suite runs as root in CI")
+        let folder = try TemporaryFolder()
+        let path = try CPluginFixture(name: "foreign").build(at: folder.file("libforeign.so"))
+        #expect(chown(path, 65534, 65534) == 0)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "foreign", kind: .policy)))
+        #expect(refusal.reason.contains("owned by uid 65534"))
+        #expect(refusal.fix.contains("chown"))
+    }
+
+    @Test("a strategy named where a policy is asked for is refused")
+    func refusesWrongKind() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "mover", kind: "SASHA_PLUGIN_STRATEGY").build(at: folder.file("libmover.so"))
+        let loader = PluginLoader(searchPaths: [folder.path])
+        let refusal = try #require(refusalOf(loader.load(name: "mover", kind: .policy)))
+        #expect(refusal.reason.contains("'mover' is a strategy plugin where a policy was asked for"))
+        #expect((try? loader.load(name: "mover", kind: .strategy).get())?.kind == .strategy)
+    }
+
+    @Test("a file whose descriptor names another plugin is refused")
+    func refusesNameMismatch() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "inner").build(at: folder.file("libouter.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "outer", kind: .policy)))
+        #expect(refusal.reason.contains("declares the name 'inner', not 'outer'"))
+    }
+
+    @Test("an unknown name says where it looked")
+    func reportsMissingPlugin() throws {
+        let folder = try TemporaryFolder()
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "nowhere", kind: .policy)))
+        #expect(refusal.reason.contains("no policy plugin named 'nowhere'"))
+        #expect(refusal.reason.contains(folder.path))
+    }
+
+    @Test("a file that is not a shared library is refused, not fatal")
+    func refusesGarbage() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("libjunk.so", "not an ELF file")
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "junk", kind: .policy)))
+        #expect(refusal.path == path)
+        #expect(refusal.reason.contains("cannot be loaded"))
+    }
+
+    @Test("the five built-in policies load from the build folder")
+    func loadsBuiltInPolicies() throws {
+        let loader = PluginLoader(searchPaths: [PackagePaths.buildProducts])
+        for name in ["round-robin", "weighted-round-robin", "least-connections", "maglev", "two-choices"] {
+            let plugin = try loader.load(name: name, kind: .policy).get()
+            #expect(plugin.name == name)
+            #expect(plugin.toolchain == swiftToolchain)
+            #expect(!plugin.summary.isEmpty)
+        }
+    }
+
+    private func refusalOf(_ result: Result<LoadedPlugin, PluginRefusal>) -> PluginRefusal? {
+        if case .failure(let refusal) = result { return refusal }
+        return nil
+    }
+}
