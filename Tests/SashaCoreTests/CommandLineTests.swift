@@ -1,4 +1,5 @@
 import Foundation
+import SashaTestSupport
 import Testing
 
 /// The `sasha` executable as an operator runs it: exit codes and what it prints.

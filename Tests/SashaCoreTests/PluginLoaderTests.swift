@@ -1,6 +1,7 @@
 import Foundation
 import SashaCore
 import SashaSDK
+import SashaTestSupport
 import Testing
 
 /// The loader takes good plugins and refuses each kind of bad one with a line naming file and fix.

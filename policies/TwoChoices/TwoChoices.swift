@@ -1,1 +1,45 @@
+import SashaABI
 import SashaSDK
+import Synchronization
+
+/// The power of two random choices (Mitzenmacher): look at two random servers and take the less
+/// loaded. Nearly as even as least-connections, but reads two counters instead of all of them, and
+/// avoids the herd that least-connections sends to one newly idle server.
+public final class TwoChoices: Policy {
+    public static let name = "two-choices"
+    public static let summary = "the less loaded of two servers chosen at random"
+
+    private let registry = ConnectionCountRegistry()
+    private let table: SnapshotCell<LoadTable>
+    /// Feeds the random choice: a counter mixed with the flow. Not cryptographic, and need not be.
+    private let entropy = Atomic<UInt64>(0)
+
+    public init(options: PluginOptions, host: PluginHost?) throws(OptionError) {
+        table = SnapshotCell(LoadTable(ServerList(servers: []), registry: registry))
+    }
+
+    public func serversChanged(_ list: ServerList) { table.replace(with: LoadTable(list, registry: registry)) }
+
+    public func pick(_ flow: Flow) -> IPv4Address? {
+        let random = FlowHash.mix(entropy.wrappingAdd(1, ordering: .relaxed).oldValue ^ flow.affinityKey)
+        return table.read { table in
+            guard let group = table.groups.groupIndex(for: flow) else { return nil }
+            let candidates = table.lists[group]
+            let count = candidates.count
+            guard count > 1 else { return count == 1 ? table.groups.servers[candidates[0]].address : nil }
+            let first = Int(random % UInt64(count))
+            var second = Int((random >> 32) % UInt64(count - 1))
+            if second >= first { second += 1 }
+            let (a, b) = (candidates[first], candidates[second])
+            return table.groups.servers[table.isLessLoaded(b, than: a) ? b : a].address
+        }
+    }
+
+    public func connectionOpened(on server: IPv4Address) { table.read { $0.adjust(server, by: 1) } }
+    public func connectionClosed(on server: IPv4Address) { table.read { $0.adjust(server, by: -1) } }
+}
+
+@_cdecl("sasha_plugin_entry")
+public func sashaPluginEntry(_ host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
+    exportPolicy(TwoChoices.self, host: host)
+}

@@ -12,7 +12,10 @@ public final class CurrentPolicy: Sendable {
 
     private let cell = SnapshotCell(Slot(nil))
 
-    public init() {}
+    /// The process's current policy: plugins' host tables point here.
+    public static let shared = CurrentPolicy()
+
+    init() {}
 
     public var policy: PolicyInstance? { cell.value.policy }
 

@@ -11,6 +11,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let toolchain: String
     let descriptor: UnsafePointer<sasha_plugin_descriptor>
     let host: UnsafePointer<sasha_host>
+    /// The callbacks this plugin was given: benchmarks call `pick` through it as a strategy would.
+    public var hostTable: UnsafePointer<sasha_host> { host }
 
     init(path: String, descriptor: UnsafePointer<sasha_plugin_descriptor>, kind: PluginKind, host: UnsafePointer<sasha_host>) {
         self.path = path

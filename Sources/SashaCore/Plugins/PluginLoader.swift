@@ -1,5 +1,6 @@
 import SashaABI
 import SashaSDK
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,17 +12,28 @@ import Glibc
 /// Loading follows the design notes: `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and never `dlclose`,
 /// because unloading an image that holds Swift code crashes the process later. A plugin file is
 /// `lib<name>.so` (or `<name>.so`) in one of `searchPaths`, searched in order.
-public final class PluginLoader: @unchecked Sendable {
+///
+/// A loaded image belongs to the process, not to one loader: its entry runs once and keeps the
+/// host table it was given. So what was loaded, and which names are taken, is process-wide state
+/// (`Registry`), shared by every loader and safe to use from any thread.
+public struct PluginLoader: Sendable {
     public let searchPaths: [String]
-    public let currentPolicy: CurrentPolicy
-    /// Loaded plugins by name, and by resolved path so that two folders naming one file are one.
-    private var byName: [String: LoadedPlugin] = [:]
-    private var byPath: [String: Result<LoadedPlugin, PluginRefusal>] = [:]
 
-    public init(searchPaths: [String], currentPolicy: CurrentPolicy = CurrentPolicy()) {
+    public init(searchPaths: [String]) {
         self.searchPaths = searchPaths
-        self.currentPolicy = currentPolicy
     }
+
+    /// The policy that plugins' `host->pick` reaches: one per process.
+    public var currentPolicy: CurrentPolicy { CurrentPolicy.shared }
+
+    /// Plugins loaded in this process by name, and load results by resolved path (so two folders
+    /// naming one file load it once).
+    private struct Registry {
+        var byName: [String: LoadedPlugin] = [:]
+        var byPath: [String: Result<LoadedPlugin, PluginRefusal>] = [:]
+    }
+
+    private static let registry = Mutex(Registry())
 
     /// Every `.so` file in the search folders, in search order, without repeats.
     public func candidateFiles() -> [String] {
@@ -44,7 +56,6 @@ public final class PluginLoader: @unchecked Sendable {
 
     /// Finds and loads the plugin called `name`, which must be of `kind`.
     public func load(name: String, kind: PluginKind) -> Result<LoadedPlugin, PluginRefusal> {
-        if let plugin = byName[name] { return check(plugin, is: kind) }
         for folder in searchPaths {
             for file in ["lib\(name).so", "\(name).so"] {
                 let path = folder.hasSuffix("/") ? folder + file : folder + "/" + file
@@ -77,14 +88,17 @@ public final class PluginLoader: @unchecked Sendable {
     /// Loads one file, checking it before and after its code runs.
     public func load(path: String) -> Result<LoadedPlugin, PluginRefusal> {
         let resolved = FileManagerless.resolve(path)
-        if let known = byPath[resolved] { return known }
-        let result = loadUncached(path: path)
-        byPath[resolved] = result
-        if case .success(let plugin) = result { byName[plugin.name] = plugin }
-        return result
+        // Loading is rare and runs plugin code that must not race itself: hold the lock throughout.
+        return Self.registry.withLock { registry in
+            if let known = registry.byPath[resolved] { return known }
+            let result = Self.loadUncached(path: path, registry: registry)
+            registry.byPath[resolved] = result
+            if case .success(let plugin) = result { registry.byName[plugin.name] = plugin }
+            return result
+        }
     }
 
-    private func loadUncached(path: String) -> Result<LoadedPlugin, PluginRefusal> {
+    private static func loadUncached(path: String, registry: Registry) -> Result<LoadedPlugin, PluginRefusal> {
         if let refusal = FileSafety.refusal(for: path) { return .failure(refusal) }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
@@ -98,14 +112,14 @@ public final class PluginLoader: @unchecked Sendable {
                 fix: "export the entry with exportPolicy/exportStrategy from SashaSDK, or remove the file from plugins.paths"))
         }
         let entry = unsafeBitCast(symbol, to: sasha_plugin_entry_fn.self)
-        let host = HostTable.make(plugin: Self.stem(of: path), currentPolicy: currentPolicy)
+        let host = HostTable.make(plugin: Self.stem(of: path), currentPolicy: .shared)
         guard let descriptor = entry(host) else {
             return .failure(PluginRefusal(path: path, reason: "its entry returned no descriptor (see its log lines above)",
                                           fix: "fix the plugin or remove it from plugins.paths"))
         }
         return DescriptorCheck.verify(descriptor, path: path).flatMap { kind in
             let plugin = LoadedPlugin(path: path, descriptor: descriptor, kind: kind, host: host)
-            if let existing = byName[plugin.name] {
+            if let existing = registry.byName[plugin.name] {
                 return .failure(PluginRefusal(
                     path: path, reason: "duplicate plugin name '\(plugin.name)', already loaded from \(existing.path)",
                     fix: "remove one of the two files or take its folder off plugins.paths"))

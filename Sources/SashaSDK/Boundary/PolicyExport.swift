@@ -27,9 +27,12 @@ nonisolated(unsafe) var exportedHost: PluginHost?
 /// }
 /// ```
 public func exportPolicy<P: Policy>(_ type: P.Type, host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
-    exportedHost = host.map(PluginHost.init)
-    exportedPolicy = PolicyFactory(name: P.name, summary: P.summary) { options, host throws(OptionError) in
-        try P(options: options, host: host)
+    // The host calls the entry once per process; a second call keeps what the first set up.
+    if exportedPolicy == nil {
+        exportedHost = host.map(PluginHost.init)
+        exportedPolicy = PolicyFactory(name: P.name, summary: P.summary) { options, host throws(OptionError) in
+            try P(options: options, host: host)
+        }
     }
     return DescriptorStorage.make(kind: SASHA_PLUGIN_POLICY, name: P.name, summary: P.summary, policy: policyVTable, strategy: nil)
 }

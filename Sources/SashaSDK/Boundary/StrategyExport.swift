@@ -16,9 +16,12 @@ nonisolated(unsafe) var exportedStrategy: StrategyFactory?
 /// Builds the C descriptor for a `Strategy` type; call it from your plugin's one exported function
 /// exactly as `exportPolicy` is called.
 public func exportStrategy<S: Strategy>(_ type: S.Type, host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
-    exportedHost = host.map(PluginHost.init)
-    exportedStrategy = StrategyFactory { options, context, host throws(OptionError) in
-        try S(options: options, context: context, host: host)
+    // The host calls the entry once per process; a second call keeps what the first set up.
+    if exportedStrategy == nil {
+        exportedHost = host.map(PluginHost.init)
+        exportedStrategy = StrategyFactory { options, context, host throws(OptionError) in
+            try S(options: options, context: context, host: host)
+        }
     }
     return DescriptorStorage.make(kind: SASHA_PLUGIN_STRATEGY, name: S.name, summary: S.summary, policy: nil, strategy: strategyVTable)
 }

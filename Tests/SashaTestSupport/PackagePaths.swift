@@ -1,17 +1,17 @@
 import Foundation
 
 /// Where the package and its build products are, seen from a running test.
-enum PackagePaths {
+public enum PackagePaths {
     /// The package root, from this file's path.
-    static let root: String = {
+    public static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The folder the test binary was built into, which also holds the plugin libraries and the
     /// `sasha` executable after `swift build` (the README's test command builds them first).
-    static let buildProducts: String = {
+    public static let buildProducts: String = {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = executable.deletingLastPathComponent()
         // swift-testing on Linux runs `<Package>PackageTests.xctest` straight from the products folder.
@@ -22,30 +22,30 @@ enum PackagePaths {
         return folder.path
     }()
 
-    static var sashaExecutable: String { buildProducts + "/sasha" }
+    public static var sashaExecutable: String { buildProducts + "/sasha" }
 }
 
 /// A fresh temporary folder (mode 0755) removed when the value is dropped at the end of a test.
-final class TemporaryFolder {
-    let path: String
+public final class TemporaryFolder {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         var template = Array((NSTemporaryDirectory() + "/sasha-test-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         path = String(cString: made)
         chmod(path, 0o755)
     }
 
-    func file(_ name: String) -> String { path + "/" + name }
+    public func file(_ name: String) -> String { path + "/" + name }
 
-    func subfolder(_ name: String) throws -> String {
+    public func subfolder(_ name: String) throws -> String {
         let folder = file(name)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         chmod(folder, 0o755)
         return folder
     }
 
-    func write(_ name: String, _ text: String) throws -> String {
+    public func write(_ name: String, _ text: String) throws -> String {
         let path = file(name)
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         return path

@@ -2,16 +2,24 @@ import Foundation
 
 /// Builds small plugins in C with the system compiler: well-formed ones, and each kind of bad one
 /// the loader must refuse. The boundary is C, so a C plugin is a real plugin, not a mock.
-struct CPluginFixture {
-    var name = "fixture-policy"
-    var kind = "SASHA_PLUGIN_POLICY"
-    var abiVersion = "SASHA_ABI_VERSION"
-    var toolchain = "c"
-    var exportsEntry = true
+public struct CPluginFixture {
+    public var name: String
+    public var kind: String
+    public var abiVersion: String
+    public var toolchain: String
+    public var exportsEntry: Bool
+
+    public init(name: String = "fixture-policy", kind: String = "SASHA_PLUGIN_POLICY", abiVersion: String = "SASHA_ABI_VERSION", toolchain: String = "c", exportsEntry: Bool = true) {
+        self.name = name
+        self.kind = kind
+        self.abiVersion = abiVersion
+        self.toolchain = toolchain
+        self.exportsEntry = exportsEntry
+    }
 
     /// Compiles the fixture to `path` (mode 0755) and returns the path.
     @discardableResult
-    func build(at path: String) throws -> String {
+    public func build(at path: String) throws -> String {
         let source = path + ".c"
         try self.source.write(toFile: source, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: source) }
@@ -75,13 +83,13 @@ struct CPluginFixture {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
+public struct FixtureError: Error, CustomStringConvertible {
     let message: String
-    var description: String { message }
+    public var description: String { message }
 }
 
 /// Runs a program to completion and returns its exit status and combined output.
-func run(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> (status: Int32, output: String) {
+public func run(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

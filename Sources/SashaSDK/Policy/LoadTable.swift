@@ -1,0 +1,34 @@
+import Synchronization
+
+/// The servers with their live connection counts: what load-aware policies (least-connections,
+/// two-choices, and plugins like them) read on every pick. Counts outlive tables: a server that
+/// stays in the list keeps its count across changes.
+public final class LoadTable: Sendable {
+    public let groups: ServerGroups
+    /// `groups.groupLists`, computed once.
+    public let lists: [[Int]]
+    /// Aligned with `groups.servers`.
+    public let counts: [ConnectionCount]
+    public let rotors: GroupCounters
+
+    public init(_ list: ServerList, registry: ConnectionCountRegistry) {
+        groups = ServerGroups(list)
+        lists = groups.groupLists
+        counts = registry.counts(for: groups.servers)
+        rotors = GroupCounters(count: lists.count)
+    }
+
+    /// True when server `a` is less loaded than `b`: fewer connections per unit of weight, compared
+    /// without division (a/wa < b/wb  ⇔  a·wb < b·wa).
+    @inlinable
+    public func isLessLoaded(_ a: Int, than b: Int) -> Bool {
+        counts[a].value &* groups.servers[b].weight < counts[b].value &* groups.servers[a].weight
+    }
+
+    /// Counts a connection opened (+1) or closed (-1) on `server`; ignores servers not listed.
+    @inlinable
+    public func adjust(_ server: IPv4Address, by delta: Int) {
+        guard let index = groups.indexOfAddress[server] else { return }
+        counts[index].active.wrappingAdd(delta, ordering: .relaxed)
+    }
+}

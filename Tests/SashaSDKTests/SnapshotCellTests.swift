@@ -1,0 +1,51 @@
+import Dispatch
+import SashaSDK
+import Synchronization
+import Testing
+
+@Suite("SnapshotCell")
+struct SnapshotCellTests {
+    /// A snapshot whose two fields must always agree; counts how many are alive.
+    final class Snapshot: Sendable {
+        static let alive = Atomic<Int>(0)
+        let number: Int
+        let copy: [Int]
+
+        init(_ number: Int) {
+            self.number = number
+            self.copy = [number, number &* 31]
+            Self.alive.wrappingAdd(1, ordering: .relaxed)
+        }
+
+        deinit { Self.alive.wrappingSubtract(1, ordering: .relaxed) }
+    }
+
+    @Test("Concurrent readers always see a whole snapshot while a writer replaces it, and old ones are freed")
+    func concurrentReadersAndWriter() {
+        let before = Snapshot.alive.load(ordering: .relaxed)
+        do {
+            let cell = SnapshotCell(Snapshot(0))
+            let torn = Atomic<Int>(0)
+            let backwards = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 4) { thread in
+                if thread == 0 {
+                    for number in 1...10_000 { cell.replace(with: Snapshot(number)) }
+                    return
+                }
+                var last = 0
+                for _ in 0..<100_000 {
+                    let (number, copy) = cell.read { ($0.number, $0.copy) }
+                    if copy != [number, number &* 31] { torn.wrappingAdd(1, ordering: .relaxed) }
+                    if number < last { backwards.wrappingAdd(1, ordering: .relaxed) }
+                    last = number
+                }
+            }
+            #expect(torn.load(ordering: .relaxed) == 0)
+            #expect(backwards.load(ordering: .relaxed) == 0)
+            #expect(cell.value.number == 10_000)
+            // The current snapshot and at most the one before it are still held.
+            #expect(Snapshot.alive.load(ordering: .relaxed) - before <= 2)
+        }
+        #expect(Snapshot.alive.load(ordering: .relaxed) == before)
+    }
+}
