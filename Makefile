@@ -22,7 +22,7 @@ example-plugin:
 
 tsan:
 	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter Concurren
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread -Xlinker --export-dynamic --filter oncurren
 
 ## bench: nanoseconds per pick through the real plugin boundary (release build).
 bench:

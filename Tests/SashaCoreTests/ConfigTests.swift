@@ -172,7 +172,7 @@ struct ConfigTests {
         #expect(config.cluster.ports == [8080])
         #expect(config.ring.port == 7400)
         #expect(config.ring.insecure)
-        #expect(config.plugins.paths == [".build/debug", ".build/release"])
+        #expect(config.plugins.paths == [".build/debug"])
         #expect(config.dispatch.strategy == "l7")
         #expect(config.dispatch.policy == "round-robin")
         #expect(config.service.port == 8080)

@@ -1,6 +1,5 @@
 import SashaABI
 import SashaSDK
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +32,7 @@ public struct PluginLoader: Sendable {
         var byPath: [String: Result<LoadedPlugin, PluginRefusal>] = [:]
     }
 
-    private static let registry = Mutex(Registry())
+    private static let registry = Protected(Registry())
 
     /// Every `.so` file in the search folders, in search order, without repeats.
     public func candidateFiles() -> [String] {

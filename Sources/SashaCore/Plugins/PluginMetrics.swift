@@ -1,4 +1,5 @@
 import CoreMetrics
+import SashaSDK
 import Synchronization
 
 /// The counters and gauges one plugin registered, addressable by the small integer handles the C
@@ -13,7 +14,7 @@ final class PluginMetrics: @unchecked Sendable {
     private let gauges: UnsafeMutablePointer<Unmanaged<Gauge>?>
     private let counterCount = Atomic<Int>(0)
     private let gaugeCount = Atomic<Int>(0)
-    private let registering = Mutex<[String: Int32]>([:])
+    private let registering = Protected<[String: Int32]>([:])
 
     init(plugin: String) {
         prefix = "sasha_plugin_" + plugin.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined() + "_"

@@ -13,7 +13,7 @@ public final class ConnectionCount: Sendable {
 /// Hands out one `ConnectionCount` per server address for the life of a policy instance.
 /// Touched only when the server list changes, never on the data path.
 public final class ConnectionCountRegistry: Sendable {
-    private let counts = Mutex<[IPv4Address: ConnectionCount]>([:])
+    private let counts = Protected<[IPv4Address: ConnectionCount]>([:])
 
     public init() {}
 

@@ -20,7 +20,7 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
     @usableFromInline let readersOfSlot1 = Atomic<Int>(0)
     /// Slots are written only by the (serialised) writer while no reader can be using that slot.
     @usableFromInline let slots: UnsafeMutablePointer<Unmanaged<Value>?>
-    private let writer = Mutex<Void>(())
+    private let writer = Protected<Void>(())
 
     public init(_ initial: Value) {
         slots = .allocate(capacity: 2)
