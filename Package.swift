@@ -1,12 +1,21 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// A policy plugin: a Swift module under `policies/<folder>` built as `lib<name>.so`.
-/// The product name is the plugin's name, so the loader finds `round-robin` as `libround-robin.so`.
-func policy(_ name: String, module: String, folder: String) -> (Target, Product) {
+/// A policy plugin: its logic in `policies/<folder>/Policy` (a module tests can link) and its one
+/// exported C entry in `policies/<folder>/Plugin`, built as `lib<name>.so`. Two targets, because
+/// several plugins' `sasha_plugin_entry` symbols cannot link into one binary. The product name is
+/// the plugin's name, so the loader finds `round-robin` as `libround-robin.so`.
+func policy(_ name: String, module: String, folder: String) -> (logic: Target, entry: Target, product: Product) {
     (
-        .target(name: module, dependencies: ["SashaSDK"], path: "policies/\(folder)"),
-        .library(name: name, type: .dynamic, targets: [module])
+        .target(name: module, dependencies: ["SashaSDK"], path: "policies/\(folder)/Policy"),
+        .target(
+            name: module + "Plugin", dependencies: [.target(name: module), "SashaSDK", "SashaABI"],
+            path: "policies/\(folder)/Plugin",
+            // Export the entry symbol alone (on this target only: linker settings travel to
+            // whatever links a target, and the logic target is linked into the tests).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/policies/plugin.exports"])]
+        ),
+        .library(name: name, type: .dynamic, targets: [module + "Plugin"])
     )
 }
 
@@ -24,7 +33,7 @@ let package = Package(
     products: [
         .executable(name: "sasha", targets: ["sasha"]),
         .library(name: "SashaSDK", targets: ["SashaSDK"]),
-    ] + policies.map(\.1),
+    ] + policies.map(\.product),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -62,10 +71,13 @@ let package = Package(
         // Paths, temporary folders and C plugin fixtures the test suites share.
         .target(name: "SashaTestSupport", path: "Tests/SashaTestSupport"),
         .testTarget(name: "SashaSDKTests", dependencies: ["SashaSDK"]),
-        // Policies are tested through their built .so files and the real loader: the boundary is
-        // what runs in production (and five plugins' entry symbols cannot link into one binary).
-        .testTarget(name: "PolicyTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
+        // Policies are tested through their built .so files and the real loader (the boundary is
+        // what runs in production), and as classes where a test needs their insides.
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"] + policies.map { .target(name: $0.logic.name) }
+        ),
         .testTarget(name: "SashaCoreTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
-    ] + policies.map(\.0),
+    ] + policies.map(\.logic) + policies.map(\.entry),
     swiftLanguageModes: [.v6]
 )

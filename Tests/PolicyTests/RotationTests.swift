@@ -64,4 +64,19 @@ struct RotationTests {
         #expect(picks.filter { $0 == 1 }.count == 300)
         #expect(picks.filter { $0 == 3 }.count == 100)
     }
+
+    @Test("weighted-round-robin honours weights near the ABI's 65535, whose period is capped")
+    func hugeWeights() throws {
+        let policy = try H.make("weighted-round-robin")
+        // gcd 1 and a sum of 271077: over the 2^18 cap, so the weights are halved before use.
+        let weights = [1: 65535, 2: 65535, 3: 50000, 4: 50000, 5: 30000, 6: 10007]
+        policy.serversChanged(H.servers(Array(1...6), weights: weights))
+        var counts: [Int: Int] = [:]
+        for pick in H.picks(policy, 100_000) { counts[pick ?? -1, default: 0] += 1 }
+        let total = Double(weights.values.reduce(0, +))
+        for (server, weight) in weights {
+            let expected = 100_000.0 * Double(weight) / total
+            #expect(abs(Double(counts[server] ?? 0) - expected) / expected < 0.01, "server \(server): \(counts[server] ?? 0)")
+        }
+    }
 }

@@ -1,4 +1,3 @@
-import SashaABI
 import SashaSDK
 import Synchronization
 
@@ -11,7 +10,8 @@ public final class TwoChoices: Policy {
 
     private let registry = ConnectionCountRegistry()
     private let table: SnapshotCell<LoadTable>
-    /// Feeds the random choice: a counter mixed with the flow. Not cryptographic, and need not be.
+    /// Feeds the random choice: a counter mixed with the flow. Not cryptographic, and need not be;
+    /// `SystemRandomNumberGenerator` would cost a system call per pick.
     private let entropy = Atomic<UInt64>(0)
 
     public init(options: PluginOptions, host: PluginHost?) throws(OptionError) {
@@ -27,6 +27,7 @@ public final class TwoChoices: Policy {
             let candidates = table.lists[group]
             let count = candidates.count
             guard count > 1 else { return count == 1 ? table.groups.servers[candidates[0]].address : nil }
+            // Two distinct positions: the second is drawn from the other count - 1.
             let first = Int(random % UInt64(count))
             var second = Int((random >> 32) % UInt64(count - 1))
             if second >= first { second += 1 }
@@ -37,9 +38,4 @@ public final class TwoChoices: Policy {
 
     public func connectionOpened(on server: IPv4Address) { table.read { $0.adjust(server, by: 1) } }
     public func connectionClosed(on server: IPv4Address) { table.read { $0.adjust(server, by: -1) } }
-}
-
-@_cdecl("sasha_plugin_entry")
-public func sashaPluginEntry(_ host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
-    exportPolicy(TwoChoices.self, host: host)
 }

@@ -1,4 +1,3 @@
-import SashaABI
 import SashaSDK
 
 /// The spec's policy: each new flow goes to the next eligible server in address order. With
@@ -7,10 +6,13 @@ public final class RoundRobin: Policy {
     public static let name = "round-robin"
     public static let summary = "each new flow to the next eligible server in address order, in turn"
 
-    /// Everything `pick` reads, replaced as a whole when the servers change.
+    /// Everything `pick` reads, replaced as a whole when the servers change, so a pick never sees
+    /// half of an old list and half of a new one.
     final class Table: Sendable {
         let groups: ServerGroups
+        /// `groups.groupLists`, computed once rather than on every pick.
         let lists: [[Int]]
+        /// One turn counter per group: rotations in different groups do not disturb each other.
         let rotors: GroupCounters
 
         init(_ list: ServerList) {
@@ -35,9 +37,4 @@ public final class RoundRobin: Policy {
             return table.groups.servers[candidates[turn]].address
         }
     }
-}
-
-@_cdecl("sasha_plugin_entry")
-public func sashaPluginEntry(_ host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
-    exportPolicy(RoundRobin.self, host: host)
 }
