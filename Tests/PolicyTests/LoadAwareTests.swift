@@ -80,4 +80,19 @@ struct LoadAwareTests {
         // Two choices keeps the gap to the mean within a few connections.
         #expect(counts.values.allSatisfy { abs($0 - 1000) <= 5 }, "\(counts)")
     }
+
+    @Test("closes without opens (a policy swapped in mid-flight) never make a server look emptier than empty",
+          arguments: ["least-connections", "two-choices"])
+    func closesClampAtZero(policy name: String) throws {
+        let policy = try H.make(name)
+        policy.serversChanged(H.servers([1, 2]))
+        for _ in 0..<50 { policy.connectionClosed(on: H.address(1).value) }
+        var counts: [Int: Int] = [:]
+        for n in 0..<100 {
+            let server = try #require(policy.pick(H.flow(n)))
+            policy.connectionOpened(on: server.value)
+            counts[Int(server.value & 0xFF), default: 0] += 1
+        }
+        #expect(counts == [1: 50, 2: 50])
+    }
 }

@@ -8,6 +8,20 @@ public final class ConnectionCount: Sendable {
     public init() {}
 
     @inlinable public var value: Int { active.load(ordering: .relaxed) }
+
+    @inlinable public func opened() { active.wrappingAdd(1, ordering: .relaxed) }
+
+    /// Counts a close, never below zero: after a live policy swap, closes arrive for connections
+    /// the new policy never saw open, and a negative count would draw every new flow.
+    @inlinable public func closed() {
+        var current = active.load(ordering: .relaxed)
+        while current > 0 {
+            let (exchanged, original) = active.weakCompareExchange(
+                expected: current, desired: current - 1, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
 }
 
 /// Hands out one `ConnectionCount` per server address for the life of a policy instance.

@@ -29,6 +29,6 @@ public final class LoadTable: Sendable {
     @inlinable
     public func adjust(_ server: IPv4Address, by delta: Int) {
         guard let index = groups.indexOfAddress[server] else { return }
-        counts[index].active.wrappingAdd(delta, ordering: .relaxed)
+        if delta > 0 { counts[index].opened() } else { counts[index].closed() }
     }
 }

@@ -9,15 +9,31 @@ import Darwin
 /// Holds an immutable snapshot that many threads read while one thread now and then replaces it:
 /// the shape of a policy's server table, read on every `pick` and replaced when the ring changes.
 ///
-/// Readers take no lock: a read is two atomic increments on a reader count. It is a two-slot
-/// read-copy-update. The current snapshot sits in slot `generation & 1`. A reader announces itself
-/// on that slot's counter and checks the generation did not move meanwhile (else it retries). A
-/// writer fills the *other* slot, but only once that slot's readers (who read the snapshot before
-/// last) have left, then bumps the generation. So a snapshot is never freed while someone reads it.
+/// Readers take no lock. It is a two-slot read-copy-update: the current snapshot sits in slot
+/// `generation & 1`. A reader announces itself on that slot's reader count and checks the
+/// generation did not move meanwhile (else it retries). A writer fills the *other* slot, but only
+/// once that slot's readers (who read the snapshot before last) have left, then bumps the
+/// generation. So a snapshot is never freed while someone reads it.
+///
+/// Reader counts are striped: each thread counts on one of `stripes` counters, each on its own
+/// cache line, picked by its thread id, so readers on different cores do not fight over one line
+/// (measured: 45 ns per read with one shared counter on two threads, 5–8 ns striped). The writer,
+/// which is rare, sums the stripes.
 public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendable {
+    /// A reader count alone on its cache line (128 bytes: two lines, against adjacent-line prefetch).
+    @usableFromInline
+    struct Stripe: ~Copyable {
+        @usableFromInline let count = Atomic<Int>(0)
+        let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        init() {}
+    }
+
+    @usableFromInline static var stripes: Int { 16 }
+
     @usableFromInline let generation = Atomic<UInt64>(0)
-    @usableFromInline let readersOfSlot0 = Atomic<Int>(0)
-    @usableFromInline let readersOfSlot1 = Atomic<Int>(0)
+    /// `stripes` counters for slot 0, then `stripes` for slot 1.
+    @usableFromInline let readers: UnsafeMutablePointer<Stripe>
     /// Slots are written only by the (serialised) writer while no reader can be using that slot.
     @usableFromInline let slots: UnsafeMutablePointer<Unmanaged<Value>?>
     private let writer = Protected<Void>(())
@@ -26,26 +42,32 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
         slots = .allocate(capacity: 2)
         slots.initialize(to: .passRetained(initial))
         (slots + 1).initialize(to: nil)
+        readers = .allocate(capacity: 2 * Self.stripes)
+        for index in 0..<(2 * Self.stripes) { (readers + index).initialize(to: Stripe()) }
     }
 
     deinit {
         slots[0]?.release()
         slots[1]?.release()
         slots.deallocate()
+        readers.deinitialize(count: 2 * Self.stripes)
+        readers.deallocate()
     }
 
     /// Runs `body` with the current snapshot. The snapshot must not escape `body`.
     @inlinable
     public func read<Result>(_ body: (Value) throws -> Result) rethrows -> Result {
+        let stripe = Self.stripeOfCurrentThread
         while true {
             let seen = generation.load(ordering: .sequentiallyConsistent)
             let slot = Int(seen & 1)
-            enter(slot)
+            let counter = readers + (slot * Self.stripes + stripe)
+            counter.pointee.count.wrappingAdd(1, ordering: .sequentiallyConsistent)
             if generation.load(ordering: .sequentiallyConsistent) == seen {
-                defer { leave(slot) }
+                defer { counter.pointee.count.wrappingSubtract(1, ordering: .releasing) }
                 return try slots[slot]!._withUnsafeGuaranteedRef(body)
             }
-            leave(slot)
+            counter.pointee.count.wrappingSubtract(1, ordering: .releasing)
         }
     }
 
@@ -68,25 +90,22 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
     /// The current snapshot, retained: for control-path code that wants to keep it a while.
     public var value: Value { read { $0 } }
 
-    @inlinable @inline(__always) func enter(_ slot: Int) {
-        if slot == 0 {
-            readersOfSlot0.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        } else {
-            readersOfSlot1.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        }
-    }
-
-    @inlinable @inline(__always) func leave(_ slot: Int) {
-        if slot == 0 {
-            readersOfSlot0.wrappingSubtract(1, ordering: .releasing)
-        } else {
-            readersOfSlot1.wrappingSubtract(1, ordering: .releasing)
-        }
+    /// A stripe per thread: a mix of the thread's id, cheap to read (a thread-local register).
+    @inlinable
+    static var stripeOfCurrentThread: Int {
+        #if canImport(Glibc)
+        let id = UInt64(pthread_self())
+        #else
+        let id = UInt64(UInt(bitPattern: pthread_self()))
+        #endif
+        return Int(truncatingIfNeeded: FlowHash.mix(id)) & (stripes - 1)
     }
 
     private func readerCount(_ slot: Int) -> Int {
-        slot == 0
-            ? readersOfSlot0.load(ordering: .sequentiallyConsistent)
-            : readersOfSlot1.load(ordering: .sequentiallyConsistent)
+        var total = 0
+        for stripe in 0..<Self.stripes {
+            total &+= readers[slot * Self.stripes + stripe].count.load(ordering: .sequentiallyConsistent)
+        }
+        return total
     }
 }

@@ -41,7 +41,7 @@ public final class BoundedAffinity: Policy {
             let candidates = table.groups.candidates(for: flow)
             guard !candidates.isEmpty else { return nil }
             // The bound: ceil(load_factor × (connections + 1) / servers), at least 1.
-            let average = Double(total.load(ordering: .relaxed) + 1) / Double(candidates.count)
+            let average = Double(max(0, total.load(ordering: .relaxed)) + 1) / Double(candidates.count)
             let bound = max(1, Int((loadFactor * average).rounded(.up)))
             let start = Int(FlowHash.mix(UInt64(flow.client.value)) % UInt64(candidates.count))
             for step in 0..<candidates.count {
@@ -52,14 +52,19 @@ public final class BoundedAffinity: Policy {
         }
     }
 
-    public func connectionOpened(on server: IPv4Address) { adjust(server, by: 1) }
-    public func connectionClosed(on server: IPv4Address) { adjust(server, by: -1) }
-
-    private func adjust(_ server: IPv4Address, by delta: Int) {
+    public func connectionOpened(on server: IPv4Address) {
         table.read { table in
             guard let index = table.groups.indexOfAddress[server] else { return }
-            table.counts[index].active.wrappingAdd(delta, ordering: .relaxed)
-            total.wrappingAdd(delta, ordering: .relaxed)
+            table.counts[index].opened()
+            total.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    public func connectionClosed(on server: IPv4Address) {
+        table.read { table in
+            guard let index = table.groups.indexOfAddress[server], table.counts[index].value > 0 else { return }
+            table.counts[index].closed()
+            total.wrappingSubtract(1, ordering: .relaxed)
         }
     }
 }
