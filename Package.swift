@@ -65,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sasha-bench-pick",
-            dependencies: ["SashaABI", "SashaCore", "SashaSDK"],
+            dependencies: ["SashaABI", "SashaCore", "SashaSDK"] + policies.map { .target(name: $0.logic.name) },
             path: "Benchmarks/PickBenchmark"
         ),
         // Paths, temporary folders and C plugin fixtures the test suites share.

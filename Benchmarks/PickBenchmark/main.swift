@@ -1,7 +1,12 @@
 import Dispatch
+import LeastConnectionsPolicy
+import MaglevPolicy
+import RoundRobinPolicy
 import SashaABI
 import SashaCore
 import SashaSDK
+import TwoChoicesPolicy
+import WeightedRoundRobinPolicy
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +14,8 @@ import Glibc
 
 // Nanoseconds per `pick` through the real plugin boundary: each built-in policy is loaded from its
 // .so by the same loader the daemon uses, given 64 servers, and asked for servers for a spread of
-// flows. Three ways, side by side in one run:
+// flows. Four ways, side by side in one run:
+//   direct    the same Swift class linked into this program, called without the boundary
 //   boundary  the host calling the plugin's C `pick` (PolicyInstance.pick)
 //   host      what a strategy does: sasha_host.pick -> current policy -> plugin
 //   2 threads the boundary call from two threads at once (wall time per pick per thread)
@@ -19,7 +25,10 @@ let arguments = CommandLine.arguments
 let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 21 : 21
 let picks = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
 let serverCount = 64
-let policies = ["round-robin", "weighted-round-robin", "least-connections", "maglev", "two-choices"]
+let policies: [(name: String, type: any Policy.Type)] = [
+    ("round-robin", RoundRobin.self), ("weighted-round-robin", WeightedRoundRobin.self),
+    ("least-connections", LeastConnections.self), ("maglev", Maglev.self), ("two-choices", TwoChoices.self),
+]
 
 let servers = (0..<serverCount).map { index in
     // 198.18.0.0/15: addresses set aside for benchmarks; nothing is sent to them.
@@ -77,9 +86,9 @@ let host = loader.currentPolicy
 
 print("pick through the plugin boundary: \(serverCount) servers, median of \(rounds) rounds × \(picks) picks, ns per pick")
 print("")
-print("| policy | boundary | host (strategy path) | 2 threads |")
-print("|---|---:|---:|---:|")
-for name in policies {
+print("| policy | direct | boundary | host (strategy path) | 2 threads | boundary / direct |")
+print("|---|---:|---:|---:|---:|---:|")
+for (name, type) in policies {
     let plugin: LoadedPlugin
     switch loader.load(name: name, kind: .policy) {
     case .success(let loaded): plugin = loaded
@@ -89,15 +98,20 @@ for name in policies {
     policy.serversChanged(ServerList(servers: servers))
     host.replace(with: policy)
     let hostTable = plugin.hostTable
+    let direct = try type.init(options: PluginOptions(), host: nil)
+    direct.serversChanged(ServerList(servers: servers))
+    var inImage: [Double] = []
     var boundary: [Double] = []
     var viaHost: [Double] = []
     var twoThreads: [Double] = []
     for _ in 0..<rounds {
+        inImage.append(measure { direct.pick(Flow($0.pointee))?.value ?? 0 })
         boundary.append(measure { policy.pick($0) })
         viaHost.append(measure { hostTable.pointee.pick(hostTable, $0) })
         twoThreads.append(measureTwoThreads(policy))
     }
-    print("| \(name) | \(format(median(boundary))) | \(format(median(viaHost))) | \(format(median(twoThreads))) |")
+    let ratio = median(boundary) / median(inImage)
+    print("| \(name) | \(format(median(inImage))) | \(format(median(boundary))) | \(format(median(viaHost))) | \(format(median(twoThreads))) | \(format(ratio))× |")
 }
 
 func format(_ value: Double) -> String {
