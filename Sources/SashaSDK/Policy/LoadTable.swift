@@ -10,8 +10,11 @@ public final class LoadTable: Sendable {
     /// Aligned with `groups.servers`.
     public let counts: [ConnectionCount]
     public let rotors: GroupCounters
+    /// Owns the storage behind `counts`.
+    let registry: ConnectionCountRegistry
 
     public init(_ list: ServerList, registry: ConnectionCountRegistry) {
+        self.registry = registry
         groups = ServerGroups(list)
         lists = groups.groupLists
         counts = registry.counts(for: groups.servers)

@@ -23,17 +23,19 @@ public final class LeastConnections: Policy {
         table.read { table in
             guard let group = table.load.groups.groupIndex(for: flow) else { return nil }
             let members = table.members[group]
-            let count = members.counts.count
+            let count = members.count
             guard count > 0 else { return nil }
             // Scan from `start` round to `start - 1`; the first least loaded wins. Two loops
             // rather than `% count` per step: a division per server would dominate the scan.
-            let start = Int(table.load.rotors.next(group) % UInt(count))
+            // The start comes from the flow's hash, not a shared counter, so ties still spread
+            // but threads picking at once do not fight over one cache line.
+            let start = Int(flow.affinityKey % UInt64(count))
             var best = start
-            var bestLoad = members.counts[start].value
-            var bestWeight = members.weights[start]
+            var bestLoad = members[start].count.value
+            var bestWeight = Int(members[start].weight)
             func consider(_ position: Int) {
-                let load = members.counts[position].value
-                let weight = members.weights[position]
+                let load = members[position].count.value
+                let weight = Int(members[position].weight)
                 // load/weight < bestLoad/bestWeight, without dividing.
                 if load &* bestWeight < bestLoad &* weight {
                     (best, bestLoad, bestWeight) = (position, load, weight)
@@ -41,7 +43,7 @@ public final class LeastConnections: Policy {
             }
             for position in (start + 1)..<count { consider(position) }
             for position in 0..<start { consider(position) }
-            return members.addresses[best]
+            return IPv4Address(members[best].address)
         }
     }
 

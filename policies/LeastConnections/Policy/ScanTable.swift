@@ -1,27 +1,24 @@
 import SashaSDK
 
-/// The SDK's `LoadTable` plus, per group, its members' counters, weights and addresses side by
-/// side. Least-connections reads every member of a group on every pick; contiguous arrays in scan
-/// order make that scan about twice as fast as following `lists[group][i]` into `counts` and
-/// `servers` (with 64 servers, `sasha-bench-pick` went from about 200 to 90 ns a pick).
+/// The SDK's `LoadTable` plus, per group, what a least-connections scan reads for each member
+/// (its counter, weight and address) side by side in one raw buffer: the scan visits every member
+/// on every pick, so it must not chase indices or touch reference counts.
 final class ScanTable: Sendable {
-    struct Members: Sendable {
-        let counts: [ConnectionCount]
-        let weights: [Int]
-        let addresses: [IPv4Address]
+    /// 16 bytes, so four members share a cache line.
+    struct Member: BitwiseCopyable {
+        let count: ConnectionCount
+        let weight: UInt32
+        let address: UInt32
     }
 
     let load: LoadTable
     /// Indexed like `ServerGroups.groupLists`.
-    let members: [Members]
+    let members: GroupedBuffer<Member>
 
     init(_ load: LoadTable) {
         self.load = load
-        members = load.lists.map { list in
-            Members(
-                counts: list.map { load.counts[$0] },
-                weights: list.map { load.groups.servers[$0].weight },
-                addresses: list.map { load.groups.servers[$0].address })
-        }
+        members = GroupedBuffer(load.lists.map { list in
+            list.map { Member(count: load.counts[$0], weight: UInt32(load.groups.servers[$0].weight), address: load.groups.servers[$0].address.value) }
+        })
     }
 }

@@ -10,35 +10,18 @@ public final class WeightedRoundRobin: Policy {
     public static let name = "weighted-round-robin"
     public static let summary = "nginx's smooth weighted round-robin over the nodes' weights"
 
-    final class Table: Sendable {
-        let groups: ServerGroups
-        /// Per group (indexed like `ServerGroups.groupLists`): one period of server indices.
-        let sequences: [[Int32]]
-        let rotors: GroupCounters
-
-        init(_ list: ServerList) {
-            groups = ServerGroups(list)
-            let servers = groups.servers
-            sequences = groups.groupLists.map { members in
-                SmoothSequence.period(weights: members.map { servers[$0].weight }).map { Int32(members[Int($0)]) }
-            }
-            rotors = GroupCounters(count: sequences.count)
-        }
-    }
-
-    private let table = SnapshotCell(Table(ServerList(servers: [])))
+    private let table = SnapshotCell(WeightedRoundRobin.rotation(ServerList(servers: [])))
 
     public init(options: PluginOptions, host: PluginHost?) throws(OptionError) {}
 
-    public func serversChanged(_ list: ServerList) { table.replace(with: Table(list)) }
-
-    public func pick(_ flow: Flow) -> IPv4Address? {
-        table.read { table in
-            guard let group = table.groups.groupIndex(for: flow) else { return nil }
-            let sequence = table.sequences[group]
-            guard !sequence.isEmpty else { return nil }
-            let turn = Int(table.rotors.next(group) % UInt(sequence.count))
-            return table.groups.servers[Int(sequence[turn])].address
+    /// The order of turns is one period of the smooth sequence over the group's weights.
+    static func rotation(_ list: ServerList) -> RotationTable {
+        RotationTable(list) { members, servers in
+            SmoothSequence.period(weights: members.map { servers[$0].weight }).map { Int32(members[Int($0)]) }
         }
     }
+
+    public func serversChanged(_ list: ServerList) { table.replace(with: Self.rotation(list)) }
+
+    public func pick(_ flow: Flow) -> IPv4Address? { table.read { $0.next(for: flow) } }
 }
