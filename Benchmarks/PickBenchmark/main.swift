@@ -19,7 +19,8 @@ import Glibc
 //   boundary  the host calling the plugin's C `pick` (PolicyInstance.pick)
 //   host      what a strategy does: sasha_host.pick -> current policy -> plugin
 //   2 threads the boundary call from two threads at once (wall time per pick per thread)
-// Each figure is the median of `rounds` rounds of `picks` picks.
+// Each figure is the median of `rounds` rounds of `picks` picks. Every server carries 1 to 5 open
+// connections, so least-connections and two-choices compare real loads.
 
 let arguments = CommandLine.arguments
 let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 21 : 21
@@ -100,6 +101,14 @@ for (name, type) in policies {
     let hostTable = plugin.hostTable
     let direct = try type.init(options: PluginOptions(), host: nil)
     direct.serversChanged(ServerList(servers: servers))
+    // Servers under load, as on a busy dispatcher: 1 to 5 open connections each, so load-aware
+    // policies compare real counts instead of stopping at the first idle server.
+    for (index, server) in servers.enumerated() {
+        for _ in 0...(index % 5) {
+            policy.connectionOpened(on: server.address.value)
+            direct.connectionOpened(on: server.address)
+        }
+    }
     var inImage: [Double] = []
     var boundary: [Double] = []
     var viaHost: [Double] = []

@@ -7,8 +7,14 @@ final class ScanTable: Sendable {
     /// 16 bytes, so four members share a cache line.
     struct Member: BitwiseCopyable {
         let count: ConnectionCount
-        let weight: UInt32
+        /// ⌊(2³² − 1) / weight⌋: load × this orders servers by load / weight without dividing.
+        let inverseWeight: UInt32
         let address: UInt32
+
+        /// Open connections per unit of weight, in fixed point (32 fractional bits).
+        @inline(__always) var score: UInt64 {
+            UInt64(truncatingIfNeeded: count.value) &* UInt64(inverseWeight)
+        }
     }
 
     let load: LoadTable
@@ -18,7 +24,7 @@ final class ScanTable: Sendable {
     init(_ load: LoadTable) {
         self.load = load
         members = GroupedBuffer(load.lists.map { list in
-            list.map { Member(count: load.counts[$0], weight: UInt32(load.groups.servers[$0].weight), address: load.groups.servers[$0].address.value) }
+            list.map { Member(count: load.counts[$0], inverseWeight: UInt32.max / UInt32(max(1, load.groups.servers[$0].weight)), address: load.groups.servers[$0].address.value) }
         })
     }
 }
