@@ -3,7 +3,7 @@
 /// Write an ordinary Swift class, then export it with one function:
 /// ```swift
 /// @_cdecl("sasha_plugin_entry")
-/// public func sashaPluginEntry(_ host: UnsafePointer<sasha_host>?) -> UnsafeRawPointer? {
+/// public func sashaPluginEntry(_ host: UnsafePointer<sasha_host>?) -> UnsafePointer<sasha_plugin_descriptor>? {
 ///     exportPolicy(MyPolicy.self, host: host)
 /// }
 /// ```
