@@ -95,4 +95,17 @@ struct LoadAwareTests {
         }
         #expect(counts == [1: 50, 2: 50])
     }
+
+    @Test("a server that leaves and comes back starts again from zero connections")
+    func returningServerStartsFresh() throws {
+        let policy = try H.make("least-connections")
+        policy.serversChanged(H.servers([1, 2]))
+        for _ in 0..<5 { policy.connectionOpened(on: H.address(1).value) }
+        // Server 1 leaves; the closes of its connections arrive while it is away and are lost.
+        policy.serversChanged(H.servers([2]))
+        for _ in 0..<5 { policy.connectionClosed(on: H.address(1).value) }
+        policy.serversChanged(H.servers([1, 2]))
+        policy.connectionOpened(on: H.address(2).value)
+        #expect(policy.pick(H.flow(0)) == H.address(1))
+    }
 }

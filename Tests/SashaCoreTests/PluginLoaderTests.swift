@@ -50,6 +50,25 @@ struct PluginLoaderTests {
         #expect(refusal.reason.contains(swiftToolchain))
     }
 
+    @Test("a plugin stamped by another toolchain is refused before any of its code runs")
+    func refusesForeignStampWithoutRunningIt() throws {
+        let folder = try TemporaryFolder()
+        // Its entry aborts the process: if the loader called it, this test run would die.
+        try CPluginFixture(name: "alien", stamp: ("SASHA_ABI_VERSION", "clang 1.0 (elsewhere)"), entryAborts: true)
+            .build(at: folder.file("libalien.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "alien", kind: .policy)))
+        #expect(refusal.reason.contains("built by another toolchain (clang 1.0 (elsewhere))"))
+        #expect(refusal.fix.contains("same Swift toolchain"))
+    }
+
+    @Test("a plugin stamped with another ABI version is refused before any of its code runs")
+    func refusesForeignABIStampWithoutRunningIt() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "ancient", stamp: ("7", "clang 1.0"), entryAborts: true).build(at: folder.file("libancient.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "ancient", kind: .policy)))
+        #expect(refusal.reason.contains("ABI version 7"))
+    }
+
     @Test("a second file declaring a name already loaded is refused")
     func refusesDuplicateName() throws {
         let folder = try TemporaryFolder()
@@ -74,6 +93,17 @@ struct PluginLoaderTests {
         #expect(refusal.path == path)
         #expect(refusal.reason.contains("writable by anyone"))
         #expect(refusal.fix == "run 'chmod go-w \(path)'")
+    }
+
+    @Test("a file refused for its mode loads once the mode is fixed, without a restart")
+    func recheckedAfterFix() throws {
+        let folder = try TemporaryFolder()
+        let path = try CPluginFixture(name: "fixed").build(at: folder.file("libfixed.so"))
+        chmod(path, 0o666)
+        let loader = PluginLoader(searchPaths: [folder.path])
+        #expect(refusalOf(loader.load(name: "fixed", kind: .policy)) != nil)
+        chmod(path, 0o644)
+        #expect((try? loader.load(name: "fixed", kind: .policy).get())?.name == "fixed")
     }
 
     @Test("a file in a group-writable folder is refused")

@@ -8,8 +8,17 @@ public struct CPluginFixture {
     public var abiVersion: String
     public var toolchain: String
     public var exportsEntry: Bool
+    /// An ABI stamp to export as (abi version, toolchain), or nil for none (a plain C plugin).
+    public var stamp: (abi: String, toolchain: String)?
+    /// When set, the entry aborts the process: proves the loader refused without running it.
+    public var entryAborts: Bool
 
-    public init(name: String = "fixture-policy", kind: String = "SASHA_PLUGIN_POLICY", abiVersion: String = "SASHA_ABI_VERSION", toolchain: String = "c", exportsEntry: Bool = true) {
+    public init(
+        name: String = "fixture-policy", kind: String = "SASHA_PLUGIN_POLICY", abiVersion: String = "SASHA_ABI_VERSION",
+        toolchain: String = "c", exportsEntry: Bool = true, stamp: (abi: String, toolchain: String)? = nil, entryAborts: Bool = false
+    ) {
+        self.stamp = stamp
+        self.entryAborts = entryAborts
         self.name = name
         self.kind = kind
         self.abiVersion = abiVersion
@@ -32,8 +41,10 @@ public struct CPluginFixture {
 
     private var source: String {
         """
+        #include <stdlib.h>
         #include <string.h>
         #include "sasha_abi.h"
+        \(stamp.map { "const sasha_plugin_stamp sasha_plugin_abi_stamp = { sizeof(sasha_plugin_stamp), \($0.abi), \"\($0.toolchain)\" };" } ?? "")
 
         /* A first-server policy: enough behaviour to see a call cross the boundary both ways. */
         static uint32_t first;
@@ -77,6 +88,7 @@ public struct CPluginFixture {
 
         \(exportsEntry ? "" : "static ")const sasha_plugin_descriptor *\(exportsEntry ? "sasha_plugin_entry" : "not_the_entry")(const sasha_host *host) {
             (void)host;
+            \(entryAborts ? "abort();" : "")
             return &descriptor;
         }
         """

@@ -32,6 +32,24 @@ extern "C" {
 /** The one symbol a plugin exports; its type is `sasha_plugin_entry_fn`. */
 #define SASHA_PLUGIN_ENTRY_SYMBOL "sasha_plugin_entry"
 
+/**
+ * The data symbol the host reads with dlsym *before* calling any of the plugin's code: a plugin
+ * built against another ABI version or by another toolchain is refused without running it (code
+ * built for another Swift runtime can crash the host the moment it runs). SashaSDK's C part
+ * defines it in every plugin that links SashaSDK; a plugin without it (plain C) is checked by its
+ * descriptor alone.
+ */
+#define SASHA_PLUGIN_STAMP_SYMBOL "sasha_plugin_abi_stamp"
+
+typedef struct sasha_plugin_stamp {
+    uint32_t struct_size;
+    uint32_t abi_version;   /**< SASHA_ABI_VERSION */
+    char toolchain[120];    /**< the exact compiler that built the image (its clang version) */
+} sasha_plugin_stamp;
+
+/** This image's stamp (the host's own, or a plugin's when read through dlsym). */
+extern const sasha_plugin_stamp sasha_plugin_abi_stamp;
+
 typedef enum sasha_plugin_kind {
     SASHA_PLUGIN_POLICY = 1,   /**< picks a server for a new flow */
     SASHA_PLUGIN_STRATEGY = 2, /**< moves client traffic to servers (l4-2, l4-3, l7, ...) */

@@ -90,21 +90,28 @@ public struct PluginLoader: Sendable {
         // Loading is rare and runs plugin code that must not race itself: hold the lock throughout.
         return Self.registry.withLock { registry in
             if let known = registry.byPath[resolved] { return known }
-            let result = Self.loadUncached(path: path, registry: registry)
+            // A file refused before dlopen (permissions, not a library) may be fixed while the
+            // daemon runs: check it afresh next time. Once its code has run, the verdict stands.
+            if let refusal = FileSafety.refusal(for: path) { return .failure(refusal) }
+            guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+                let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+                return .failure(PluginRefusal(path: path, reason: "cannot be loaded: \(reason)",
+                                              fix: "rebuild it for this machine, or remove it from plugins.paths"))
+            }
+            let result = Self.inspect(handle, path: path, registry: registry)
             registry.byPath[resolved] = result
             if case .success(let plugin) = result { registry.byName[plugin.name] = plugin }
             return result
         }
     }
 
-    private static func loadUncached(path: String, registry: Registry) -> Result<LoadedPlugin, PluginRefusal> {
-        if let refusal = FileSafety.refusal(for: path) { return .failure(refusal) }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-            return .failure(PluginRefusal(path: path, reason: "cannot be loaded: \(reason)",
-                                          fix: "rebuild it for this machine, or remove it from plugins.paths"))
-        }
+    /// Reads a freshly opened library: its ABI stamp, then its entry and descriptor.
+    private static func inspect(_ handle: UnsafeMutableRawPointer, path: String, registry: Registry) -> Result<LoadedPlugin, PluginRefusal> {
         // Deliberately never dlclose'd, even when refused below (see the type's comment).
+        if let stamp = dlsym(handle, SASHA_PLUGIN_STAMP_SYMBOL), let refusal = StampCheck.refusal(
+            for: stamp.assumingMemoryBound(to: sasha_plugin_stamp.self), path: path) {
+            return .failure(refusal)
+        }
         guard let symbol = dlsym(handle, SASHA_PLUGIN_ENTRY_SYMBOL) else {
             return .failure(PluginRefusal(
                 path: path, reason: "no \(SASHA_PLUGIN_ENTRY_SYMBOL) symbol: not a Sasha plugin",

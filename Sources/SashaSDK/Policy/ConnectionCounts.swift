@@ -46,9 +46,15 @@ public final class ConnectionCountRegistry: Sendable {
     public init() {}
 
     /// The counters for these servers, in the same order; a server seen before keeps its count.
+    /// A server no longer listed starts again from zero if it comes back: the closes of its
+    /// connections while it was away were never counted.
     public func counts(for servers: [Server]) -> [ConnectionCount] {
         counts.withLock { state in
-            servers.map { server in
+            let listed = Set(servers.map(\.address))
+            for (address, count) in state.byAddress where !listed.contains(address) {
+                count.storage.pointee.store(0, ordering: .relaxed)
+            }
+            return servers.map { server in
                 if let existing = state.byAddress[server.address] { return existing }
                 if state.usedInLastSlab == Self.slabSize {
                     let slab = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: Self.slabSize)

@@ -11,9 +11,9 @@ import Darwin
 ///
 /// Readers take no lock. It is a two-slot read-copy-update: the current snapshot sits in slot
 /// `generation & 1`. A reader announces itself on that slot's reader count and checks the
-/// generation did not move meanwhile (else it retries). A writer fills the *other* slot, but only
-/// once that slot's readers (who read the snapshot before last) have left, then bumps the
-/// generation. So a snapshot is never freed while someone reads it.
+/// generation did not move meanwhile (else it retries). A writer fills the *other* slot, bumps the
+/// generation, waits until the old slot's readers have left, then frees the old snapshot. So a
+/// snapshot is never freed while someone reads it, and not kept a moment longer.
 ///
 /// Reader counts are striped: each thread counts on one of `stripes` counters, each on its own
 /// cache line, picked by its thread id, so readers on different cores do not fight over one line
@@ -71,18 +71,23 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
         }
     }
 
-    /// Publishes a new snapshot. Concurrent writers are serialised; readers never wait.
+    /// Publishes a new snapshot and frees the one it replaces as soon as the reads that were
+    /// using it have finished (the writer waits for them; they last a pick). Concurrent writers
+    /// are serialised; readers never wait.
     public func replace(with value: Value) {
         writer.withLock { _ in
             let current = generation.load(ordering: .sequentiallyConsistent)
-            let spare = Int((current + 1) & 1)
-            // Readers still on the spare slot hold the snapshot before last: let them finish.
-            while readerCount(spare) != 0 { sched_yield() }
-            let retired = slots[spare]
+            let old = Int(current & 1)
+            let spare = old ^ 1
+            // The spare slot was emptied by the previous replace, whose readers had all left.
             slots[spare] = .passRetained(value)
             generation.store(current + 1, ordering: .sequentiallyConsistent)
-            // Nobody can reach `retired` any more: readers of its generation have left, and later
-            // readers either see the new generation or retry.
+            // New readers see the new generation; wait for those still on the old snapshot. A
+            // reader that announces itself on the old slot from now on fails its generation check
+            // and retries without touching the slot.
+            while readerCount(old) != 0 { sched_yield() }
+            let retired = slots[old]
+            slots[old] = nil
             retired?.release()
         }
     }
