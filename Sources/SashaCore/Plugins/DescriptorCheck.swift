@@ -7,17 +7,20 @@ enum DescriptorCheck {
     static let minimumSize = UInt32(MemoryLayout<sasha_plugin_descriptor>.size)
 
     static func verify(_ descriptor: UnsafePointer<sasha_plugin_descriptor>, path: String) -> Result<PluginKind, PluginRefusal> {
+        // Read the two leading words alone: the rest may not exist if the plugin is older.
+        let size = UnsafeRawPointer(descriptor).load(as: UInt32.self)
+        let abi = UnsafeRawPointer(descriptor).load(fromByteOffset: 4, as: UInt32.self)
+        guard abi == SASHA_ABI_VERSION else {
+            return .failure(PluginRefusal(
+                path: path, reason: "built for plugin ABI version \(abi), this host speaks version \(SASHA_ABI_VERSION)",
+                fix: "rebuild the plugin against this Sasha's SashaSDK"))
+        }
+        guard size >= minimumSize else {
+            return .failure(PluginRefusal(
+                path: path, reason: "its descriptor is \(size) bytes, ABI version \(SASHA_ABI_VERSION) needs \(minimumSize)",
+                fix: "rebuild the plugin against this Sasha's SashaSDK"))
+        }
         let d = descriptor.pointee
-        guard d.abi_version == SASHA_ABI_VERSION else {
-            return .failure(PluginRefusal(
-                path: path, reason: "built for plugin ABI version \(d.abi_version), this host speaks version \(SASHA_ABI_VERSION)",
-                fix: "rebuild the plugin against this Sasha's SashaSDK"))
-        }
-        guard d.struct_size >= minimumSize else {
-            return .failure(PluginRefusal(
-                path: path, reason: "its descriptor is \(d.struct_size) bytes, ABI version \(SASHA_ABI_VERSION) needs \(minimumSize)",
-                fix: "rebuild the plugin against this Sasha's SashaSDK"))
-        }
         let toolchain = d.toolchain.map { String(cString: $0) } ?? "(none)"
         guard toolchain == swiftToolchain || toolchain == "c" else {
             return .failure(PluginRefusal(
@@ -31,13 +34,13 @@ enum DescriptorCheck {
         }
         switch PluginKind(d.kind) {
         case .policy:
-            guard let table = d.policy, table.pointee.struct_size >= UInt32(MemoryLayout<sasha_policy_vtable>.size),
+            guard let table = d.policy, UnsafeRawPointer(table).load(as: UInt32.self) >= UInt32(MemoryLayout<sasha_policy_vtable>.size),
                   table.pointee.create != nil, table.pointee.destroy != nil, table.pointee.pick != nil,
                   table.pointee.servers_changed != nil
             else { return .failure(incomplete(path, "policy")) }
             return .success(.policy)
         case .strategy:
-            guard let table = d.strategy, table.pointee.struct_size >= UInt32(MemoryLayout<sasha_strategy_vtable>.size),
+            guard let table = d.strategy, UnsafeRawPointer(table).load(as: UInt32.self) >= UInt32(MemoryLayout<sasha_strategy_vtable>.size),
                   table.pointee.create != nil, table.pointee.destroy != nil, table.pointee.start != nil,
                   table.pointee.stop != nil
             else { return .failure(incomplete(path, "strategy")) }
