@@ -106,6 +106,19 @@ struct PluginLoaderTests {
         #expect((try? loader.load(name: "fixed", kind: .policy).get())?.name == "fixed")
     }
 
+    @Test("a link in a safe folder to a file in an unsafe one is refused, naming the real folder")
+    func refusesLinkIntoUnsafeFolder() throws {
+        let folder = try TemporaryFolder()
+        let unsafe = try folder.subfolder("unsafe")
+        let safe = try folder.subfolder("safe")
+        try CPluginFixture(name: "linked").build(at: unsafe + "/liblinked.so")
+        chmod(unsafe, 0o777)
+        #expect(symlink(unsafe + "/liblinked.so", safe + "/liblinked.so") == 0)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [safe]).load(name: "linked", kind: .policy)))
+        #expect(refusal.path.hasSuffix("/unsafe"))
+        #expect(refusal.reason.contains("writable by anyone"))
+    }
+
     @Test("a file in a group-writable folder is refused")
     func refusesGroupWritableFolder() throws {
         let folder = try TemporaryFolder()

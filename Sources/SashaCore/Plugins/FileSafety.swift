@@ -7,7 +7,9 @@ import Darwin
 /// The ownership and mode rules a plugin file and its folder must meet before the loader runs any
 /// of its code: anyone who can write to them could make the daemon run their code.
 enum FileSafety {
-    /// Returns why `path` (a plugin file) or its folder is unsafe, or nil when both are fine.
+    /// Why a plugin file is unsafe to load, or nil. Checks the file (through its links) and the
+    /// folder it sits in, both as written and, when it is reached through a symbolic link, the
+    /// folder it really is in: a link in a safe folder must not lead into an unsafe one.
     static func refusal(for path: String, daemonUser: uid_t = geteuid()) -> PluginRefusal? {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -15,13 +17,23 @@ enum FileSafety {
                                  fix: "check the path in plugins.paths")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            return PluginRefusal(path: path, reason: "not a regular file", fix: "point plugins.paths at the folder that holds the .so files")
+            return PluginRefusal(path: path, reason: "not a regular file",
+                                 fix: "point plugins.paths at the folder that holds the .so files")
         }
         if let problem = problem(with: info, at: path, daemonUser: daemonUser) { return problem }
+        let written = folder(of: path)
+        let real = folder(of: FileManagerless.resolve(path))
+        for folder in [written] + (FileManagerless.resolve(written) == real ? [] : [real]) {
+            if stat(folder, &info) == 0, let problem = problem(with: info, at: folder, daemonUser: daemonUser) {
+                return problem
+            }
+        }
+        return nil
+    }
+
+    private static func folder(of path: String) -> String {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let folderPath = folder.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : folder
-        guard stat(folderPath, &info) == 0 else { return nil }
-        return problem(with: info, at: folderPath, daemonUser: daemonUser)
+        return folder.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : folder
     }
 
     private static func problem(with info: stat, at path: String, daemonUser: uid_t) -> PluginRefusal? {

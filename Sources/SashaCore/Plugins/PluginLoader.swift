@@ -93,7 +93,10 @@ public struct PluginLoader: Sendable {
             // A file refused before dlopen (permissions, not a library) may be fixed while the
             // daemon runs: check it afresh next time. Once its code has run, the verdict stands.
             if let refusal = FileSafety.refusal(for: path) { return .failure(refusal) }
-            guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            // The real folder was found safe, so only its owner or root can swap the file between
+            // the check and here. (dlopen of /proc/self/fd/N would close even that gap, but glibc
+            // recognises an already loaded library by that name, and fd numbers are reused.)
+            guard let handle = dlopen(resolved, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
                 let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
                 return .failure(PluginRefusal(path: path, reason: "cannot be loaded: \(reason)",
                                               fix: "rebuild it for this machine, or remove it from plugins.paths"))
