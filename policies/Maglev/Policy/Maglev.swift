@@ -15,12 +15,15 @@ public final class Maglev: Policy {
     /// consistent hashing each time a server joins or leaves. The default, 65537 (the paper's), is
     /// over 100 slots per server for up to 655 servers, more than a ring holds (254).
     static let defaultTableSize = 65_537
+    /// 4 MiB per server group at most: every group with members (each content-routing tag) gets a
+    /// table of this size, rebuilt whenever the servers change.
+    static let largestTableSize = 1_048_573
     let tableSize: Int
     private let host: PluginHost?
     private let table: SnapshotCell<MaglevTables>
 
     public init(options: PluginOptions, host: PluginHost?) throws(OptionError) {
-        tableSize = try options.int("table_size", default: Self.defaultTableSize, in: 101...16_777_213)
+        tableSize = try options.int("table_size", default: Self.defaultTableSize, in: 101...Self.largestTableSize)
         guard MaglevTable.isPrime(tableSize) else {
             throw OptionError(key: "table_size", "must be a prime number (Maglev's permutations need it), got \(tableSize); try \(MaglevTable.prime(atLeast: tableSize))")
         }
