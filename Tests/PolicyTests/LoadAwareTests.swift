@@ -10,12 +10,7 @@ struct LoadAwareTests {
         let policy = try H.make("least-connections")
         policy.serversChanged(H.servers([1, 2, 3]))
         // Open every pick: the three servers fill evenly.
-        var counts: [Int: Int] = [:]
-        for n in 0..<30 {
-            let server = try #require(policy.pick(H.flow(n)))
-            policy.connectionOpened(on: server.value)
-            counts[Int(server.value & 0xFF), default: 0] += 1
-        }
+        let counts = try H.openEachPick(policy, 30)
         #expect(counts == [1: 10, 2: 10, 3: 10])
         // Close five on server 2: the next five all go there.
         for _ in 0..<5 { policy.connectionClosed(on: H.address(2).value) }
@@ -31,12 +26,7 @@ struct LoadAwareTests {
     func weighted() throws {
         let policy = try H.make("least-connections")
         policy.serversChanged(H.servers([1, 2], weights: [1: 3, 2: 1]))
-        var counts: [Int: Int] = [:]
-        for n in 0..<400 {
-            let server = try #require(policy.pick(H.flow(n)))
-            policy.connectionOpened(on: server.value)
-            counts[Int(server.value & 0xFF), default: 0] += 1
-        }
+        let counts = try H.openEachPick(policy, 400)
         #expect(counts == [1: 300, 2: 100])
     }
 
@@ -71,12 +61,7 @@ struct LoadAwareTests {
     func spreads() throws {
         let policy = try H.make("two-choices")
         policy.serversChanged(H.servers(Array(1...8)))
-        var counts: [Int: Int] = [:]
-        for n in 0..<8000 {
-            let server = try #require(policy.pick(H.flow(n)))
-            policy.connectionOpened(on: server.value)
-            counts[Int(server.value & 0xFF), default: 0] += 1
-        }
+        let counts = try H.openEachPick(policy, 8000)
         // Two choices keeps the gap to the mean within a few connections.
         #expect(counts.values.allSatisfy { abs($0 - 1000) <= 5 }, "\(counts)")
     }
@@ -87,12 +72,7 @@ struct LoadAwareTests {
         let policy = try H.make(name)
         policy.serversChanged(H.servers([1, 2]))
         for _ in 0..<50 { policy.connectionClosed(on: H.address(1).value) }
-        var counts: [Int: Int] = [:]
-        for n in 0..<100 {
-            let server = try #require(policy.pick(H.flow(n)))
-            policy.connectionOpened(on: server.value)
-            counts[Int(server.value & 0xFF), default: 0] += 1
-        }
+        let counts = try H.openEachPick(policy, 100)
         #expect(counts == [1: 50, 2: 50])
     }
 

@@ -1,6 +1,7 @@
 import SashaCore
 import SashaSDK
 import SashaTestSupport
+import Testing
 
 /// Loads a built-in policy from its .so with the daemon's own loader, so every test below goes
 /// through the real C boundary.
@@ -31,5 +32,17 @@ enum PolicyHarness {
     /// The last octet of each pick, for readable expectations.
     static func picks(_ policy: PolicyInstance, _ count: Int, group: Int? = nil) -> [Int?] {
         (0..<count).map { policy.pick(flow($0, group: group)).map { Int($0.value & 0xFF) } }
+    }
+
+    /// Picks `count` flows, opening a connection on each pick as a strategy would, and returns
+    /// how many went to each server (by last octet).
+    static func openEachPick(_ policy: PolicyInstance, _ count: Int) throws -> [Int: Int] {
+        var counts: [Int: Int] = [:]
+        for n in 0..<count {
+            let server = try #require(policy.pick(flow(n)))
+            policy.connectionOpened(on: server.value)
+            counts[Int(server.value & 0xFF), default: 0] += 1
+        }
+        return counts
     }
 }
