@@ -92,24 +92,12 @@ extension ConfigReader {
     /// A plugin name as the loader looks it up (`lib<name>.so`).
     func pluginName(_ node: Node, _ name: String) -> String? {
         guard let text = text(node, name) else { return nil }
-        guard Self.isPluginName(text) else {
+        guard PluginName.isValid(text) else {
             report("\(name): '\(text)' is not a plugin name; a name is lower-case letters, digits, '-', '_' "
                    + "and '.', starting with a letter or digit, such as round-robin", at: node)
             return nil
         }
         return text
-    }
-
-    static func isPluginName(_ text: String) -> Bool {
-        func allowed(_ byte: UInt8, first: Bool) -> Bool {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): !first
-            default: false
-            }
-        }
-        let bytes = Array(text.utf8)
-        return !bytes.isEmpty && bytes.enumerated().allSatisfy { allowed($1, first: $0 == 0) }
     }
 
     private func rangeText(_ range: ClosedRange<Int>, unit: String?) -> String {

@@ -27,7 +27,7 @@ enum DescriptorCheck {
                 path: path, reason: "built with \(toolchain), this host with \(swiftToolchain) (Linux has no stable Swift ABI)",
                 fix: "rebuild the plugin with the same Swift toolchain as sasha"))
         }
-        guard let name = d.name.map({ String(cString: $0) }), isValidName(name) else {
+        guard let name = d.name.map({ String(cString: $0) }), PluginName.isValid(name) else {
             return .failure(PluginRefusal(
                 path: path, reason: "its name is missing or not of the form [a-z0-9][a-z0-9._-]*",
                 fix: "give the plugin a lower-case name such as 'my-policy'"))
@@ -49,11 +49,6 @@ enum DescriptorCheck {
             return .failure(PluginRefusal(path: path, reason: "unknown plugin kind \(d.kind.rawValue)",
                                           fix: "rebuild the plugin against this Sasha's SashaSDK"))
         }
-    }
-
-    static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || ("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
     }
 
     private static func incomplete(_ path: String, _ kind: String) -> PluginRefusal {

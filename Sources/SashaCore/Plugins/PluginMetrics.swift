@@ -27,7 +27,7 @@ final class PluginMetrics: @unchecked Sendable {
     /// Metric names are Prometheus names: letters, digits and underscores, not starting with a digit.
     static func isValidName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || CharacterSet.alnum($0)) }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || isASCIIAlphanumeric($0) }
     }
 
     func registerCounter(_ name: String) -> Int32 {
@@ -68,8 +68,6 @@ final class PluginMetrics: @unchecked Sendable {
     }
 }
 
-private enum CharacterSet {
-    static func alnum(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-    }
+private func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+    ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
 }

@@ -29,3 +29,21 @@ func copyCString(_ text: String, into buffer: UnsafeMutableRawBufferPointer) {
     buffer.copyBytes(from: text.utf8.prefix(length))
     buffer[length] = 0
 }
+
+/// Reads a plugin's JSON options and builds something from them: the one path that `validate`
+/// and `create` share for policies and strategies, so options are read and unknown keys refused
+/// the same way everywhere. On failure the error goes to the caller's `sasha_error`.
+func build<Made>(
+    fromJSON json: UnsafePointer<CChar>?, error out: UnsafeMutablePointer<sasha_error>?,
+    _ make: (PluginOptions) throws(OptionError) -> Made
+) -> Made? {
+    do throws(OptionError) {
+        let options = try PluginOptions(json: json.map { String(cString: $0) } ?? "")
+        let made = try make(options)
+        try options.rejectUnknownKeys()
+        return made
+    } catch {
+        error.write(to: out)
+        return nil
+    }
+}

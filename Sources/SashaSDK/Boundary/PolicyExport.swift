@@ -43,20 +43,12 @@ func makePolicy(json: UnsafePointer<CChar>?, error out: UnsafeMutablePointer<sas
         OptionError("plugin entry was not called before create").write(to: out)
         return nil
     }
-    do throws(OptionError) {
-        let options = try PluginOptions(json: json.map { String(cString: $0) } ?? "")
-        let policy = try factory.make(options, exportedHost)
-        try options.rejectUnknownKeys()
-        return policy
-    } catch {
-        error.write(to: out)
-        return nil
-    }
+    return build(fromJSON: json, error: out) { options throws(OptionError) in try factory.make(options, exportedHost) }
 }
 
 @inline(__always)
-private func box(_ instance: UnsafeMutableRawPointer?) -> PolicyBox {
-    Unmanaged<PolicyBox>.fromOpaque(instance!).takeUnretainedValue()
+private func withPolicy<R>(_ instance: UnsafeMutableRawPointer?, _ body: (any Policy) -> R) -> R {
+    Unmanaged<PolicyBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef { body($0.policy) }
 }
 
 /// The thunks, at a stable heap address for the life of the process.
@@ -75,21 +67,9 @@ nonisolated(unsafe) private let policyVTable: UnsafePointer<sasha_policy_vtable>
         Unmanaged<PolicyBox>.fromOpaque(instance).release()
     },
     servers_changed: { instance, servers, count, tagNames, tagCount in
-        box(instance).policy.serversChanged(ServerList(servers, count: count, tagNames: tagNames, tagCount: tagCount))
+        withPolicy(instance) { $0.serversChanged(ServerList(servers, count: count, tagNames: tagNames, tagCount: tagCount)) }
     },
-    pick: { instance, flow in
-        Unmanaged<PolicyBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef {
-            $0.policy.pick(Flow(flow!.pointee))?.value ?? 0
-        }
-    },
-    connection_opened: { instance, server in
-        Unmanaged<PolicyBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef {
-            $0.policy.connectionOpened(on: IPv4Address(server))
-        }
-    },
-    connection_closed: { instance, server in
-        Unmanaged<PolicyBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef {
-            $0.policy.connectionClosed(on: IPv4Address(server))
-        }
-    }
+    pick: { instance, flow in withPolicy(instance) { $0.pick(Flow(flow!.pointee))?.value ?? 0 } },
+    connection_opened: { instance, server in withPolicy(instance) { $0.connectionOpened(on: IPv4Address(server)) } },
+    connection_closed: { instance, server in withPolicy(instance) { $0.connectionClosed(on: IPv4Address(server)) } }
 ))

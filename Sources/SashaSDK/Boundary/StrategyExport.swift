@@ -56,15 +56,7 @@ private func makeStrategy(
         OptionError("plugin entry was not called before create").write(to: out)
         return nil
     }
-    do throws(OptionError) {
-        let options = try PluginOptions(json: json.map { String(cString: $0) } ?? "")
-        let strategy = try factory.make(options, context, host)
-        try options.rejectUnknownKeys()
-        return strategy
-    } catch {
-        error.write(to: out)
-        return nil
-    }
+    return build(fromJSON: json, error: out) { options throws(OptionError) in try factory.make(options, context, host) }
 }
 
 @inline(__always)

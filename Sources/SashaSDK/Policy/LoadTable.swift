@@ -5,20 +5,18 @@ import Synchronization
 /// stays in the list keeps its count across changes.
 public final class LoadTable: Sendable {
     public let groups: ServerGroups
-    /// `groups.groupLists`, computed once.
-    public let lists: [[Int]]
+    /// `groups.groupLists` as a raw buffer: read on every pick without reference counting.
+    public let lists: GroupedBuffer<Int32>
     /// Aligned with `groups.servers`.
     public let counts: [ConnectionCount]
-    public let rotors: GroupCounters
     /// Owns the storage behind `counts`.
     let registry: ConnectionCountRegistry
 
     public init(_ list: ServerList, registry: ConnectionCountRegistry) {
         self.registry = registry
         groups = ServerGroups(list)
-        lists = groups.groupLists
+        lists = GroupedBuffer(groups.groupLists.map { $0.map { Int32($0) } })
         counts = registry.counts(for: groups.servers)
-        rotors = GroupCounters(count: lists.count)
     }
 
     /// True when server `a` is less loaded than `b`: fewer connections per unit of weight, compared

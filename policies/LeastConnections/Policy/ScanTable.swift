@@ -23,7 +23,7 @@ final class ScanTable: Sendable {
 
     init(_ load: LoadTable) {
         self.load = load
-        members = GroupedBuffer(load.lists.map { list in
+        members = GroupedBuffer(load.groups.groupLists.map { list in
             list.map { Member(count: load.counts[$0], inverseWeight: UInt32.max / UInt32(max(1, load.groups.servers[$0].weight)), address: load.groups.servers[$0].address.value) }
         })
     }

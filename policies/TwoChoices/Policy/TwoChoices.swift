@@ -26,12 +26,12 @@ public final class TwoChoices: Policy {
             guard let group = table.groups.groupIndex(for: flow) else { return nil }
             let candidates = table.lists[group]
             let count = candidates.count
-            guard count > 1 else { return count == 1 ? table.groups.servers[candidates[0]].address : nil }
+            guard count > 1 else { return count == 1 ? table.groups.servers[Int(candidates[0])].address : nil }
             // Two distinct positions: the second is drawn from the other count - 1.
             let first = Int(random % UInt64(count))
             var second = Int((random >> 32) % UInt64(count - 1))
             if second >= first { second += 1 }
-            let (a, b) = (candidates[first], candidates[second])
+            let (a, b) = (Int(candidates[first]), Int(candidates[second]))
             return table.groups.servers[table.isLessLoaded(b, than: a) ? b : a].address
         }
     }
