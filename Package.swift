@@ -39,17 +39,36 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The whole plugin contract: one C header, no code.
         .target(name: "SashaABI", path: "Sources/SashaABI"),
         // What plugin authors import: turns a Swift type into a C descriptor.
         .target(name: "SashaSDK", dependencies: ["SashaABI"]),
+        // The ring protocol: a pure state machine (sans-I/O) and its wire format. No sockets, no
+        // clock of its own: the daemon and the simulator drive the same code.
+        .target(
+            name: "SashaRing",
+            dependencies: [
+                "SashaSDK",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "SashaCore",
             dependencies: [
                 "SashaABI",
                 "SashaSDK",
+                "SashaRing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,6 +97,15 @@ let package = Package(
             dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"] + policies.map { .target(name: $0.logic.name) }
         ),
         .testTarget(name: "SashaCoreTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
+        .testTarget(name: "SashaRingTests", dependencies: ["SashaRing", "SashaSDK"]),
+        // The deterministic simulator: the real ring state machine, hundreds of members, virtual
+        // time, a network that drops, delays, duplicates and reorders; seeded and replayable.
+        .testTarget(name: "RingSimulationTests", dependencies: ["SashaRing", "SashaSDK"]),
+        // Real `sasha run` processes on 127.0.0.1-127.0.0.N.
+        .testTarget(name: "ClusterTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
+        // libFuzzer target over the packet decoder and the machine's packet input. Built normally
+        // it replays files given on the command line; see Fuzz/README.md.
+        .executableTarget(name: "sasha-fuzz-ring", dependencies: ["SashaRing", "SashaSDK"], path: "Fuzz/RingFuzz"),
     ] + policies.map(\.logic) + policies.map(\.entry),
     swiftLanguageModes: [.v6]
 )

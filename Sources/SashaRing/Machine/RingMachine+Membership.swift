@@ -1,0 +1,207 @@
+import SashaSDK
+
+/// Joins, purges, views, merges: how the ring forms, grows, breaks and heals.
+extension RingMachine {
+    mutating func handleControl(_ message: RingMessage, packet: RingPacket, now: UInt64, into effects: inout [RingEffect]) {
+        switch message.body {
+        case let .join(request):
+            heardJoin(from: message.origin, request, now: now, into: &effects)
+        case let .purge(ring, suspect):
+            if phase == .member, let view, ring == view.ring {
+                effects.append(.purged(by: message.origin, suspect: suspect))
+                beginRejoin(leaving: view, now: now, into: &effects)
+                relayPurge(message, view: view, suspect: suspect, into: &effects)
+            }
+        case let .view(view):
+            heardView(view, now: now, into: &effects)
+        case .beacon:
+            // The larger of two masters asks the smaller to absorb its ring.
+            if phase == .member, let view, view.master == address, packet.ring != view.ring, message.origin < address {
+                send([RingMessage(origin: address, destination: message.origin, body: .merge(view))],
+                     to: message.origin, ring: view.ring, into: &effects)
+            }
+        case let .merge(other):
+            absorb(other, into: &effects)
+        case .sync:
+            if phase == .member, let view, view.contains(message.origin) {
+                send([RingMessage(origin: address, destination: message.origin, body: .view(view))],
+                     to: message.origin, ring: view.ring, into: &effects)
+            }
+        case let .health(healthy):
+            if phase == .member, var view, view.master == address, let member = view.member(message.origin),
+               member.healthy != healthy {
+                view.setHealthy(message.origin, healthy)
+                publish(view.next(cause: .health), into: &effects)
+            }
+        case .heartbeat, .cluster:
+            break
+        }
+    }
+
+    // MARK: Joining and forming
+
+    private mutating func heardJoin(from joiner: IPv4Address, _ request: JoinRequest, now: UInt64, into effects: inout [RingEffect]) {
+        switch phase {
+        case .stopped:
+            return
+        case .joining:
+            joinsHeard[joiner] = (request, now)
+        case .member:
+            guard let view else { return }
+            if view.contains(joiner) {
+                if request.previousRing == view.ring {
+                    // It purged our ring and we missed the purge: rebuild with it.
+                    effects.append(.purged(by: joiner, suspect: joiner))
+                    beginRejoin(leaving: view, now: now, into: &effects)
+                    joinsHeard[joiner] = (request, now)
+                    return
+                }
+                // It restarted before anyone noticed. The smallest other member handles it (the
+                // joiner may be the master itself), and it comes back as a server.
+                guard view.members.first(where: { $0.address != joiner })?.address == address else { return }
+                var next = view.next(cause: .rejoined)
+                next.insert(address: joiner, canDispatch: request.canDispatch, healthy: request.healthy)
+                if next.dispatcher == joiner { next.dispatcher = nil }
+                next.settleDispatcher(preferring: Set(view.members.map(\.address)).subtracting([joiner]))
+                publish(next, into: &effects)
+            } else if view.master == address {
+                guard view.count < RingView.maximumMembers else {
+                    counters.droppedRingFull += 1
+                    return
+                }
+                var next = view.next(cause: .expanded)
+                next.insert(address: joiner, canDispatch: request.canDispatch, healthy: request.healthy)
+                next.settleDispatcher(preferring: Set(view.members.map(\.address)))
+                publish(next, into: &effects)
+            }
+        }
+    }
+
+    mutating func expireJoins(now: UInt64) {
+        joinsHeard = joinsHeard.filter { now <= $0.value.at + timing.joinExpiry }
+    }
+
+    /// The smallest address among the members heard joining forms the ring.
+    var formsTheRing: Bool { joinsHeard.keys.allSatisfy { address < $0 } }
+
+    mutating func formRing(now: UInt64, into effects: inout [RingEffect]) {
+        let created = max(wallClockOffset &+ now / 1000, lastRingCreated + 1)
+        var members = [RingMember(address: address, id: 1, canDispatch: configuration.canDispatch, healthy: healthy)]
+        var claimants: [IPv4Address] = role == .dispatcher ? [address] : []
+        for (joiner, heard) in joinsHeard.sorted(by: { $0.key < $1.key }) {
+            guard members.count < RingView.maximumMembers else { counters.droppedRingFull += 1; break }
+            members.append(RingMember(address: joiner, id: UInt8(members.count + 1), canDispatch: heard.request.canDispatch,
+                                      healthy: heard.request.healthy))
+            if heard.request.isDispatcher, heard.request.canDispatch { claimants.append(joiner) }
+        }
+        // A dispatcher that survived the purge keeps the role (two meeting: the smaller keeps it).
+        var view = RingView(ring: created, version: 1, cause: .formed, dispatcher: claimants.min(), members: members)
+        view.settleDispatcher()
+        publish(view, into: &effects)
+    }
+
+    // MARK: Views
+
+    /// Adopts `view` and tells everyone else about it.
+    mutating func publish(_ view: RingView, into effects: inout [RingEffect]) {
+        for member in view.members where member.address != address && known.count < 4096 { known.insert(member.address) }
+        broadcast([RingMessage(origin: address, body: .view(view))], ring: view.ring, into: &effects)
+        adopt(view, now: nil, into: &effects)
+    }
+
+    private mutating func heardView(_ incoming: RingView, now: UInt64, into effects: inout [RingEffect]) {
+        switch phase {
+        case .stopped:
+            return
+        case .joining:
+            if incoming.contains(address) { adopt(incoming, now: now, into: &effects) }
+        case .member:
+            guard let view else { return }
+            if incoming.ring == view.ring {
+                guard incoming.version > view.version else { return }
+                if incoming.contains(address) {
+                    adopt(incoming, now: now, into: &effects)
+                } else {
+                    // The ring went on without us (we were thought gone): join it again.
+                    beginRejoin(leaving: view, now: now, into: &effects)
+                }
+            } else if incoming.contains(address),
+                      incoming.master < view.master || (incoming.master == view.master && incoming.ring > view.ring) {
+                // A ring with a smaller master absorbed ours, or our master formed a new ring.
+                adopt(incoming, now: now, into: &effects)
+            }
+        }
+    }
+
+    /// The master of the smaller ring takes in a whole ring whose master is greater.
+    private mutating func absorb(_ other: RingView, into effects: inout [RingEffect]) {
+        guard phase == .member, let view, view.master == address, other.ring != view.ring, other.master > address else { return }
+        var next = view.next(cause: .merged)
+        for member in other.members where !next.contains(member.address) {
+            guard next.count < RingView.maximumMembers else { counters.droppedRingFull += 1; break }
+            next.insert(address: member.address, canDispatch: member.canDispatch, healthy: member.healthy)
+        }
+        // Two dispatchers meet: the higher address abdicates.
+        next.dispatcher = [view.dispatcher, other.dispatcher].compactMap { $0 }.min()
+        next.settleDispatcher(preferring: Set(view.members.map(\.address)))
+        publish(next, into: &effects)
+    }
+
+    mutating func adopt(_ next: RingView, now: UInt64?, into effects: inout [RingEffect]) {
+        let previous = view
+        let previousRole = role
+        let wasMember = phase == .member
+        view = next
+        phase = .member
+        joinsHeard.removeAll()
+        lastRingCreated = max(lastRingCreated, next.ring)
+        if let now { lastFromUpstream = now } else { lastFromUpstream = max(lastFromUpstream, recoveryStarted ?? 0) }
+        let changedRing = previous?.ring != next.ring || !wasMember
+        if changedRing {
+            waitingForToken.removeAll()
+        }
+        if next.master == address, previous?.master != address || changedRing {
+            nextHeartbeat = 0
+            nextBeacon = 0
+        }
+        counters.viewChanges += 1
+        if previous?.dispatcher != next.dispatcher, next.dispatcher != nil { counters.elections += 1 }
+        let elapsed = now.flatMap { now in recoveryStarted.map { now - $0 } }
+        recoveryStarted = nil
+        effects.append(.viewChanged(next, elapsed: elapsed))
+        role = next.role(of: address)
+        if role != previousRole {
+            effects.append(.roleChanged(from: previousRole, to: role, cause: next.cause.description))
+        }
+    }
+
+    // MARK: Faults
+
+    mutating func detectFault(suspect: IPv4Address, view: RingView, now: UInt64, into effects: inout [RingEffect]) {
+        counters.purges += 1
+        effects.append(.faultDetected(suspect: suspect))
+        let purge = RingMessage(origin: address, body: .purge(ring: view.ring, suspect: suspect))
+        broadcast([purge], ring: view.ring, into: &effects)
+        beginRejoin(leaving: view, now: now, into: &effects)
+        relayPurge(purge, view: view, suspect: suspect, into: &effects)
+    }
+
+    /// Besides the broadcast, a purge travels the ring itself, downstream from the member that
+    /// noticed the silence round to the suspect's upstream neighbour: with a single fault the
+    /// ring minus one member is still a path, so a lost broadcast does not delay the rebuild.
+    private mutating func relayPurge(_ purge: RingMessage, view: RingView, suspect: IPv4Address, into effects: inout [RingEffect]) {
+        guard let next = view.downstream(of: address), next != suspect, next != purge.origin else { return }
+        send([purge], to: next, ring: view.ring, into: &effects)
+    }
+
+    /// Leaves `view` (purged, or gone on without us) and looks for a ring again. The role stays
+    /// as it was until a new view is adopted, so a dispatcher keeps dispatching meanwhile.
+    mutating func beginRejoin(leaving view: RingView, now: UInt64, into effects: inout [RingEffect]) {
+        phase = .joining(since: now, previousRing: view.ring)
+        recoveryStarted = recoveryStarted ?? now
+        joinsHeard.removeAll()
+        waitingForToken.removeAll()
+        nextJoin = now + timing.joinInterval
+        broadcastJoin(now: now, into: &effects)
+    }
+}

@@ -1,0 +1,194 @@
+import SashaSDK
+
+/// One ring member's protocol, as a value: events in (a datagram, time passing, a local request),
+/// effects out (`RingEffect`). No sockets, no clock, no randomness: the daemon and the simulator
+/// drive the very same code, and a simulated run replays exactly from its seed.
+///
+/// The life of a member (docs/ring-protocol.md has the whole protocol):
+/// - **Joining**: it broadcasts `join` every third of a broadcast timeout and listens. A ring's
+///   master that hears it inserts it by address and broadcasts the new view. Members that are all
+///   joining (a cold start, or a rebuild after a purge) wait one broadcast timeout; then the
+///   smallest address among those heard forms the ring and broadcasts its view.
+/// - **In a ring**: the master (smallest address) originates a heartbeat every `heartbeat`; every
+///   member forwards ring packets to its downstream neighbour. Silence from the upstream neighbour
+///   for `tokenTimeout` is a fault: the member broadcasts a purge (and relays it downstream round
+///   the break), and everyone rejoins.
+/// - **Election**: a view keeps its dispatcher while that member is in it; otherwise the smallest
+///   address that may dispatch is elected, members already in the ring before newcomers (no
+///   preemption). When rings meet (a healed partition), the one with the smaller master absorbs
+///   the other and the higher of the two dispatchers abdicates. A ring of one has no dispatcher:
+///   its member is `standalone`.
+public struct RingMachine: Sendable {
+    public struct Configuration: Sendable {
+        public var address: IPv4Address
+        public var canDispatch: Bool
+        public var timing: RingTiming
+        public var codec: RingCodec
+        /// `ring.members`: where to send broadcasts when the link has no broadcast address.
+        public var seeds: [IPv4Address]
+
+        public init(address: IPv4Address, canDispatch: Bool, timing: RingTiming, codec: RingCodec, seeds: [IPv4Address]) {
+            self.address = address
+            self.canDispatch = canDispatch
+            self.timing = timing
+            self.codec = codec
+            self.seeds = seeds
+        }
+    }
+
+    enum Phase: Equatable {
+        /// Looking for a ring since `since`. `previousRing` is the ring it left (0: none).
+        case joining(since: UInt64, previousRing: UInt64)
+        case member
+        /// Left gracefully; ignores everything.
+        case stopped
+    }
+
+    public let configuration: Configuration
+    var phase: Phase
+    /// The current view; while rejoining after a purge, the view of the ring that was purged.
+    public internal(set) var view: RingView?
+    /// The member's role. It survives a purge unchanged (a dispatcher keeps dispatching while the
+    /// ring rebuilds) and changes only when a new view is adopted.
+    public internal(set) var role: RingRole = .joining
+    public internal(set) var counters = RingCounters()
+    public internal(set) var healthy = true
+    /// When the fault or purge that the member is recovering from started; for `elapsed`.
+    var recoveryStarted: UInt64?
+
+    var joinsHeard: [IPv4Address: (request: JoinRequest, at: UInt64)] = [:]
+    var lastFromUpstream: UInt64 = 0
+    var nextHeartbeat: UInt64 = 0
+    var nextJoin: UInt64 = 0
+    var nextBeacon: UInt64 = 0
+    var rotation: UInt32 = 0
+    var sequence: UInt64
+    var replayWindows: [IPv4Address: ReplayWindow] = [:]
+    /// Every member ever seen, for broadcasts by fan-out.
+    var known: Set<IPv4Address> = []
+    /// Cluster messages waiting for the token to pass.
+    var waitingForToken: [RingMessage] = []
+    /// Wall-clock microseconds minus monotonic microseconds: turns `now` into a ring creation time.
+    let wallClockOffset: UInt64
+    var lastRingCreated: UInt64 = 0
+
+    public var address: IPv4Address { configuration.address }
+    var timing: RingTiming { configuration.timing }
+
+    /// - Parameters:
+    ///   - now: monotonic nanoseconds; every later call passes the same clock.
+    ///   - wallClockMicroseconds: the wall clock now. Rings are named by creation time and a
+    ///     member's packet sequence starts here, so that a restarted member's packets are new.
+    public init(configuration: Configuration, now: UInt64, wallClockMicroseconds: UInt64) {
+        self.configuration = configuration
+        self.phase = .joining(since: now, previousRing: 0)
+        self.sequence = wallClockMicroseconds
+        self.wallClockOffset = wallClockMicroseconds &- now / 1000
+        self.known = Set(configuration.seeds).subtracting([configuration.address])
+    }
+
+    /// True while the member is not in a ring: starting, or rebuilding after a purge.
+    public var isJoining: Bool { if case .joining = phase { true } else { false } }
+    public var isStopped: Bool { phase == .stopped }
+
+    /// The ring this member is in, 0 while joining.
+    public var currentRing: UInt64 { phase == .member ? view?.ring ?? 0 : 0 }
+
+    /// Where broadcasts go when the link has no broadcast address: the configured members and
+    /// every member seen since, in address order.
+    public var broadcastTargets: [IPv4Address] { known.sorted() }
+
+    /// The earliest time the machine wants `tick` again.
+    public var nextDeadline: UInt64 {
+        switch phase {
+        case .stopped:
+            return .max
+        case let .joining(since, _):
+            return min(nextJoin, since + timing.broadcastTimeout)
+        case .member:
+            guard let view else { return .max }
+            var deadline = UInt64.max
+            if view.master == address {
+                deadline = min(nextHeartbeat, nextBeacon)
+            }
+            if view.count > 1 { deadline = min(deadline, lastFromUpstream + timing.tokenTimeout + 1) }
+            return deadline
+        }
+    }
+
+    /// Starts looking for a ring: the first join goes out at once.
+    public mutating func start(now: UInt64, into effects: inout [RingEffect]) {
+        phase = .joining(since: now, previousRing: 0)
+        nextJoin = now
+        tick(now: now, into: &effects)
+    }
+
+    /// Runs the timers that are due.
+    public mutating func tick(now: UInt64, into effects: inout [RingEffect]) {
+        switch phase {
+        case .stopped:
+            return
+        case let .joining(since, _):
+            expireJoins(now: now)
+            if now >= since + timing.broadcastTimeout, formsTheRing {
+                formRing(now: now, into: &effects)
+                return
+            }
+            if now >= nextJoin {
+                broadcastJoin(now: now, into: &effects)
+                nextJoin = now + timing.joinInterval
+            }
+        case .member:
+            guard let view else { return }
+            if view.master == address {
+                if now >= nextHeartbeat {
+                    sendHeartbeat(view: view, now: now, into: &effects)
+                    nextHeartbeat = max(nextHeartbeat + timing.heartbeat, now + 1)
+                }
+                if now >= nextBeacon {
+                    broadcast([RingMessage(origin: address, body: .beacon(memberCount: UInt16(view.count), dispatcher: view.dispatcher))],
+                              ring: view.ring, into: &effects)
+                    nextBeacon = now + timing.beaconInterval
+                }
+            }
+            if view.count > 1, now > lastFromUpstream + timing.tokenTimeout, let suspect = view.upstream(of: address) {
+                detectFault(suspect: suspect, view: view, now: now, into: &effects)
+            }
+        }
+    }
+
+    /// Leaves the ring at once and hands the dispatcher role over (SIGTERM): the new view goes
+    /// out twice, so that one lost copy does not leave the others waiting for a timeout.
+    public mutating func leave(now: UInt64, into effects: inout [RingEffect]) {
+        defer { phase = .stopped }
+        guard phase == .member, var next = view, next.count > 1 else { return }
+        next.remove(address)
+        next.version &+= 1
+        next.cause = .left
+        next.settleDispatcher()
+        for _ in 0..<2 {
+            broadcast([RingMessage(origin: address, body: .view(next))], ring: next.ring, into: &effects)
+        }
+    }
+
+    /// The member's own health check changed. The master records it in the view.
+    public mutating func setHealthy(_ healthy: Bool, now: UInt64, into effects: inout [RingEffect]) {
+        guard self.healthy != healthy else { return }
+        self.healthy = healthy
+        reportHealthIfStale(into: &effects)
+    }
+
+    /// Sends a message to the layers above on other members: to one (`to`) or every member.
+    /// It waits for the token to pass unless `outOfBand`, in which case it goes at once in its own
+    /// packet (the spec's out-of-band packet).
+    public mutating func submit(channel: UInt8, payload: [UInt8], to destination: IPv4Address?, outOfBand: Bool,
+                                into effects: inout [RingEffect]) {
+        guard phase == .member, let view, view.count > 1, let next = view.downstream(of: address) else { return }
+        let message = RingMessage(origin: address, destination: destination, body: .cluster(channel: channel, payload: payload))
+        if outOfBand {
+            send([message], to: next, ring: view.ring, into: &effects)
+        } else {
+            waitingForToken.append(message)
+        }
+    }
+}
