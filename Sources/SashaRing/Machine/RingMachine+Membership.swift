@@ -21,7 +21,7 @@ extension RingMachine {
                      to: message.origin, ring: view.ring, into: &effects)
             }
         case let .merge(other):
-            absorb(other, into: &effects)
+            absorb(other, now: now, into: &effects)
         case .sync:
             if phase == .member, let view, view.contains(message.origin) {
                 send([RingMessage(origin: address, destination: message.origin, body: .view(view))],
@@ -31,7 +31,7 @@ extension RingMachine {
             if phase == .member, var view, view.master == address, let member = view.member(message.origin),
                member.healthy != healthy {
                 view.setHealthy(message.origin, healthy)
-                publish(view.next(cause: .health), into: &effects)
+                publish(view.next(cause: .health), now: now, into: &effects)
             }
         case .heartbeat, .cluster:
             break
@@ -63,7 +63,7 @@ extension RingMachine {
                 next.insert(address: joiner, canDispatch: request.canDispatch, healthy: request.healthy)
                 if next.dispatcher == joiner { next.dispatcher = nil }
                 next.settleDispatcher(preferring: Set(view.members.map(\.address)).subtracting([joiner]))
-                publish(next, into: &effects)
+                publish(next, now: now, into: &effects)
             } else if view.master == address {
                 guard view.count < RingView.maximumMembers else {
                     counters.droppedRingFull += 1
@@ -72,7 +72,7 @@ extension RingMachine {
                 var next = view.next(cause: .expanded)
                 next.insert(address: joiner, canDispatch: request.canDispatch, healthy: request.healthy)
                 next.settleDispatcher(preferring: Set(view.members.map(\.address)))
-                publish(next, into: &effects)
+                publish(next, now: now, into: &effects)
             }
         }
     }
@@ -97,16 +97,16 @@ extension RingMachine {
         // A dispatcher that survived the purge keeps the role (two meeting: the smaller keeps it).
         var view = RingView(ring: created, version: 1, cause: .formed, dispatcher: claimants.min(), members: members)
         view.settleDispatcher()
-        publish(view, into: &effects)
+        publish(view, now: now, into: &effects)
     }
 
     // MARK: Views
 
     /// Adopts `view` and tells everyone else about it.
-    mutating func publish(_ view: RingView, into effects: inout [RingEffect]) {
+    mutating func publish(_ view: RingView, now: UInt64, into effects: inout [RingEffect]) {
         for member in view.members where member.address != address && known.count < 4096 { known.insert(member.address) }
         broadcast([RingMessage(origin: address, body: .view(view))], ring: view.ring, into: &effects)
-        adopt(view, now: nil, into: &effects)
+        adopt(view, now: now, into: &effects)
     }
 
     private mutating func heardView(_ incoming: RingView, now: UInt64, into effects: inout [RingEffect]) {
@@ -134,7 +134,7 @@ extension RingMachine {
     }
 
     /// The master of the smaller ring takes in a whole ring whose master is greater.
-    private mutating func absorb(_ other: RingView, into effects: inout [RingEffect]) {
+    private mutating func absorb(_ other: RingView, now: UInt64, into effects: inout [RingEffect]) {
         guard phase == .member, let view, view.master == address, other.ring != view.ring, other.master > address else { return }
         var next = view.next(cause: .merged)
         for member in other.members where !next.contains(member.address) {
@@ -144,10 +144,10 @@ extension RingMachine {
         // Two dispatchers meet: the higher address abdicates.
         next.dispatcher = [view.dispatcher, other.dispatcher].compactMap { $0 }.min()
         next.settleDispatcher(preferring: Set(view.members.map(\.address)))
-        publish(next, into: &effects)
+        publish(next, now: now, into: &effects)
     }
 
-    mutating func adopt(_ next: RingView, now: UInt64?, into effects: inout [RingEffect]) {
+    mutating func adopt(_ next: RingView, now: UInt64, into effects: inout [RingEffect]) {
         let previous = view
         let previousRole = role
         let wasMember = phase == .member
@@ -155,7 +155,7 @@ extension RingMachine {
         phase = .member
         joinsHeard.removeAll()
         lastRingCreated = max(lastRingCreated, next.ring)
-        if let now { lastFromUpstream = now } else { lastFromUpstream = max(lastFromUpstream, recoveryStarted ?? 0) }
+        lastFromUpstream = now
         let changedRing = previous?.ring != next.ring || !wasMember
         if changedRing {
             waitingForToken.removeAll()
@@ -166,7 +166,7 @@ extension RingMachine {
         }
         counters.viewChanges += 1
         if previous?.dispatcher != next.dispatcher, next.dispatcher != nil { counters.elections += 1 }
-        let elapsed = now.flatMap { now in recoveryStarted.map { now - $0 } }
+        let elapsed = recoveryStarted.map { now - $0 }
         recoveryStarted = nil
         effects.append(.viewChanged(next, elapsed: elapsed))
         role = next.role(of: address)

@@ -61,13 +61,13 @@ extension RingMachine {
             handleControl(message, packet: packet, now: now, into: &effects)
         }
         if !travelling.isEmpty, phase == .member, let view, packet.ring == view.ring {
-            forward(travelling, view: view, into: &effects)
+            forward(travelling, view: view, now: now, into: &effects)
         }
     }
 
     /// The spec's Figure 11: take what is for this member, drop what came back or expired, and
     /// pass the rest to the downstream neighbour, with any waiting messages if the token is here.
-    private mutating func forward(_ messages: [RingMessage], view: RingView, into effects: inout [RingEffect]) {
+    private mutating func forward(_ messages: [RingMessage], view: RingView, now: UInt64, into effects: inout [RingEffect]) {
         var kept: [RingMessage] = []
         kept.reserveCapacity(messages.count)
         var carriesToken = false
@@ -99,7 +99,7 @@ extension RingMachine {
         }
         if carriesToken {
             takeWaitingMessages(into: &kept)
-            reportHealthIfStale(into: &effects)
+            reportHealthIfStale(now: now, into: &effects)
         }
         guard !kept.isEmpty, let next = view.downstream(of: address) else { return }
         send(kept, to: next, ring: view.ring, into: &effects)

@@ -48,11 +48,11 @@ extension RingMachine {
 
     /// Tells the master when the view's record of this member's health is wrong (the member's
     /// check changed, or an earlier report was lost).
-    mutating func reportHealthIfStale(into effects: inout [RingEffect]) {
+    mutating func reportHealthIfStale(now: UInt64, into effects: inout [RingEffect]) {
         guard phase == .member, var view, let me = view.member(address), me.healthy != healthy else { return }
         if view.master == address {
             view.setHealthy(address, healthy)
-            publish(view.next(cause: .health), into: &effects)
+            publish(view.next(cause: .health), now: now, into: &effects)
         } else {
             send([RingMessage(origin: address, destination: view.master, body: .health(healthy: healthy))],
                  to: view.master, ring: view.ring, into: &effects)

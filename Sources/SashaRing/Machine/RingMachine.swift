@@ -175,7 +175,7 @@ public struct RingMachine: Sendable {
     public mutating func setHealthy(_ healthy: Bool, now: UInt64, into effects: inout [RingEffect]) {
         guard self.healthy != healthy else { return }
         self.healthy = healthy
-        reportHealthIfStale(into: &effects)
+        reportHealthIfStale(now: now, into: &effects)
     }
 
     /// Sends a message to the layers above on other members: to one (`to`) or every member.

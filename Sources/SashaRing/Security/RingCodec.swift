@@ -28,7 +28,12 @@ public struct RingCodec: Sendable {
     }
 
     public func seal(_ packet: RingPacket) -> [UInt8] {
-        var bytes = packet.encodeUnsealed()
+        seal(bytes: packet.encodeUnsealed())
+    }
+
+    /// Appends the tag to already encoded bytes.
+    func seal(bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
         let code = HMAC<SHA256>.authenticationCode(for: bytes, using: key)
         code.withUnsafeBytes { bytes.append(contentsOf: $0.prefix(RingPacket.tagSize)) }
         return bytes
