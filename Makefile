@@ -2,7 +2,7 @@
 SWIFT ?= swift
 EXAMPLE_POLICY := examples/custom-policy
 
-.PHONY: demo test build example-plugin tsan bench clean
+.PHONY: demo test build example-plugin tsan fuzz fuzz-smoke bench clean
 
 ## demo: build Sasha and its plugins, then show what this machine can load and check the example cluster.
 demo: build example-plugin
@@ -24,10 +24,21 @@ tsan:
 	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
 	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread -Xlinker --export-dynamic --filter oncurren
 
+## fuzz: the ring's packet decoder and packet input under libFuzzer (Fuzz/README.md).
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(SWIFT) build --scratch-path .build-fuzz -c release --sanitize=fuzzer -Xswiftc -DSASHA_FUZZ --product sasha-fuzz-ring
+	$(SWIFT) build --product sasha-fuzz-ring
+	rm -rf .build-fuzz/corpus && .build/debug/sasha-fuzz-ring --seeds .build-fuzz/corpus
+	.build-fuzz/release/sasha-fuzz-ring -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build-fuzz/corpus
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=30
+
 ## bench: nanoseconds per pick through the real plugin boundary (release build).
 bench:
 	$(SWIFT) build -c release
 	.build/release/sasha-bench-pick
 
 clean:
-	rm -rf .build .build-tsan $(EXAMPLE_POLICY)/.build
+	rm -rf .build .build-tsan .build-fuzz $(EXAMPLE_POLICY)/.build

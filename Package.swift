@@ -105,7 +105,11 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
         // libFuzzer target over the packet decoder and the machine's packet input. Built normally
         // it replays files given on the command line; see Fuzz/README.md.
-        .executableTarget(name: "sasha-fuzz-ring", dependencies: ["SashaRing", "SashaSDK"], path: "Fuzz/RingFuzz"),
+        .executableTarget(
+            name: "sasha-fuzz-ring",
+            dependencies: ["SashaRing", "SashaSDK", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/RingFuzz"
+        ),
     ] + policies.map(\.logic) + policies.map(\.entry),
     swiftLanguageModes: [.v6]
 )

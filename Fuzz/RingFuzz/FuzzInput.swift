@@ -1,0 +1,43 @@
+import Crypto
+import SashaRing
+import SashaSDK
+
+/// One fuzz input: the first byte picks the sender and receiver; the rest is a packet's bytes
+/// before the tag. The input is fed twice: as it is (so the tag check and length limits are
+/// exercised) and sealed with the ring's key (so the decoder and the machine see it as a member's
+/// packet: a member with the key and a bug is the worst sender there is). The formed ring then
+/// runs on for a while, and the machines must still hold a sane view.
+enum FuzzInput {
+    static func run(_ data: UnsafeRawBufferPointer) {
+        guard let selector = data.first else { return }
+        let body = Array(data.dropFirst())
+        var ring = FuzzedRing.formed
+        let from = Int(selector % 3), to = Int(selector / 3 % 3)
+        let sender = FuzzedRing.addresses[from]
+        var queue: [(bytes: [UInt8], from: Int, to: Int)] = []
+        for bytes in [body, sealed(body)] {
+            var effects: [RingEffect] = []
+            ring.machines[to].receive(bytes, from: sender, now: ring.now, into: &effects)
+            ring.enqueue(effects, from: to, into: &queue)
+        }
+        if let packet = try? RingCodec.insecure.open(sealed(body)) {
+            // Whatever decodes must encode to bytes that decode to the same packet (reserved
+            // bytes are written as zero and ignored when read, so the bytes may differ).
+            let again = try? RingCodec.insecure.open(RingCodec.insecure.seal(packet))
+            precondition(again == packet, "decode/encode round trip differs")
+        }
+        ring.run(milliseconds: selector & 0x80 == 0 ? 5 : 60, queue: &queue)
+        for machine in ring.machines {
+            if let view = machine.view {
+                precondition(view.count >= 1 && view.count <= RingView.maximumMembers)
+                precondition(zip(view.members, view.members.dropFirst()).allSatisfy { $0.address < $1.address })
+            }
+        }
+    }
+
+    static func sealed(_ bytes: [UInt8]) -> [UInt8] {
+        let key = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
+        let code = HMAC<SHA256>.authenticationCode(for: bytes, using: key)
+        return bytes + code.withUnsafeBytes { Array($0.prefix(RingPacket.tagSize)) }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import SashaRing
+import SashaSDK
+
+/// Valid packets of every message type, as fuzz inputs (selector byte + bytes before the tag),
+/// so that the fuzzer starts from the wire format instead of guessing it.
+enum SeedCorpus {
+    static func write(to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let ring = FuzzedRing.formed
+        let view = ring.machines[0].view!
+        let one = FuzzedRing.addresses[0], two = FuzzedRing.addresses[1]
+        let bodies: [RingMessage.Body] = [
+            .heartbeat(rotation: 1, viewVersion: view.version),
+            .join(JoinRequest(canDispatch: true, healthy: true, isDispatcher: false, previousRing: view.ring)),
+            .purge(ring: view.ring, suspect: one), .view(view), .merge(view),
+            .beacon(memberCount: 3, dispatcher: one), .sync, .health(healthy: false),
+            .cluster(channel: 1, payload: Array("hello".utf8)),
+        ]
+        for (index, body) in bodies.enumerated() {
+            let packet = RingPacket(sender: two, sequence: UInt64.max - 1000, ring: view.ring,
+                                    messages: [RingMessage(origin: two, body: body)])
+            let bytes = RingCodec.insecure.seal(packet).dropLast(RingPacket.tagSize)
+            // Selector 1: from member 2 (index 1) to member 1 (index 0).
+            try Data([UInt8(1)] + bytes).write(to: URL(fileURLWithPath: "\(folder)/seed-\(index)"))
+        }
+    }
+}
