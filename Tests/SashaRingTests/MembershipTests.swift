@@ -124,3 +124,32 @@ import Testing
         #expect(ring.role(3) == .server)
     }
 }
+
+@Suite struct StallTests {
+    /// A member frozen longer than a token timeout (SIGSTOP) was purged by the others; when it
+    /// runs again it rejoins at once and is back within a broadcast timeout or so.
+    @Test func aFrozenMemberRejoinsWhenItRunsAgain() {
+        var ring = RingHarness(seeds: [1, 2, 3])
+        for member: UInt32 in [1, 2, 3] { ring.start(member) }
+        ring.run(milliseconds: 300)
+        let frozen = ring.machines.removeValue(forKey: RingHarness.address(3))!
+        ring.run(milliseconds: 400)
+        #expect(ring.members(1) == [1, 2])
+        ring.machines[RingHarness.address(3)] = frozen
+        ring.run(milliseconds: 50)
+        for member: UInt32 in [1, 2, 3] { #expect(ring.members(member) == [1, 2, 3], "member \(member)") }
+    }
+
+    /// A member that did not run for a little less than a token timeout (a starved host) does not
+    /// accuse its neighbour of the silence it caused itself.
+    @Test func aShortStallIsNotAFault() {
+        var ring = RingHarness(seeds: [1, 2, 3])
+        for member: UInt32 in [1, 2, 3] { ring.start(member) }
+        ring.run(milliseconds: 300)
+        let purgesBefore = ring.machines.values.map(\.counters.purges).reduce(0, +)
+        ring.with(2) { machine, now, effects in
+            machine.tick(now: now + 140_000_000, into: &effects)
+        }
+        #expect(ring.machines.values.map(\.counters.purges).reduce(0, +) == purgesBefore)
+    }
+}

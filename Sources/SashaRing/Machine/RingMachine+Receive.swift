@@ -7,6 +7,7 @@ extension RingMachine {
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: IPv4Address, now: UInt64,
                                  into effects: inout [RingEffect]) {
         guard phase != .stopped else { return }
+        resume(now: now, into: &effects)
         let packet: RingPacket
         do {
             packet = try configuration.codec.open(datagram)

@@ -58,6 +58,9 @@ public struct RingMachine: Sendable {
 
     var joinsHeard: [IPv4Address: (request: JoinRequest, at: UInt64)] = [:]
     var lastFromUpstream: UInt64 = 0
+    /// When the driver last called in (a datagram or a tick); a long gap means this member was
+    /// not running (frozen, starved of CPU), not that its neighbour fell silent.
+    var lastRun: UInt64
     var nextHeartbeat: UInt64 = 0
     var nextJoin: UInt64 = 0
     var nextBeacon: UInt64 = 0
@@ -83,6 +86,7 @@ public struct RingMachine: Sendable {
         self.configuration = configuration
         self.phase = .joining(since: now, previousRing: 0)
         self.sequence = wallClockMicroseconds
+        self.lastRun = now
         self.wallClockOffset = wallClockMicroseconds &- now / 1000
         self.known = Set(configuration.seeds).subtracting([configuration.address])
     }
@@ -111,7 +115,9 @@ public struct RingMachine: Sendable {
             if view.master == address {
                 deadline = min(nextHeartbeat, nextBeacon)
             }
-            if view.count > 1 { deadline = min(deadline, lastFromUpstream + timing.tokenTimeout + 1) }
+            if view.count > 1 {
+                deadline = min(deadline, lastFromUpstream + timing.tokenTimeout + 1, lastRun + timing.tokenTimeout / 4)
+            }
             return deadline
         }
     }
@@ -125,6 +131,7 @@ public struct RingMachine: Sendable {
 
     /// Runs the timers that are due.
     public mutating func tick(now: UInt64, into effects: inout [RingEffect]) {
+        resume(now: now, into: &effects)
         switch phase {
         case .stopped:
             return
@@ -154,6 +161,22 @@ public struct RingMachine: Sendable {
             if view.count > 1, now > lastFromUpstream + timing.tokenTimeout, let suspect = view.upstream(of: address) {
                 detectFault(suspect: suspect, view: view, now: now, into: &effects)
             }
+        }
+    }
+
+    /// Notices that the member itself was not running. Longer than a token timeout: the others
+    /// have surely purged it, so it rejoins at once instead of speaking for a ring that has moved
+    /// on. Longer than half of one: it cannot tell its neighbour's silence from its own absence, so
+    /// the neighbour gets a fresh timeout rather than an accusation (no false failover when the
+    /// host is starved of CPU). The machine asks for a tick every quarter timeout to tell the two
+    /// apart.
+    mutating func resume(now: UInt64, into effects: inout [RingEffect]) {
+        defer { lastRun = max(lastRun, now) }
+        guard phase == .member, let view, view.count > 1, now > lastRun + timing.tokenTimeout / 2 else { return }
+        if now > lastRun + timing.tokenTimeout {
+            beginRejoin(leaving: view, now: now, into: &effects)
+        } else {
+            lastFromUpstream = max(lastFromUpstream, now)
         }
     }
 
