@@ -9,10 +9,11 @@ demo: build example-plugin
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (builds the plugins and the example plugin first, then runs the
-## concurrency tests again under ThreadSanitizer).
+## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds).
 test: build example-plugin
 	$(SWIFT) test
 	$(MAKE) tsan
+	$(MAKE) fuzz-smoke
 
 build:
 	$(SWIFT) build
@@ -26,14 +27,16 @@ tsan:
 
 ## fuzz: the ring's packet decoder and packet input under libFuzzer (Fuzz/README.md).
 FUZZ_SECONDS ?= 600
+FUZZ_CONFIG ?= release
 fuzz:
-	$(SWIFT) build --scratch-path .build-fuzz -c release --sanitize=fuzzer -Xswiftc -DSASHA_FUZZ --product sasha-fuzz-ring
+	$(SWIFT) build --scratch-path .build-fuzz -c $(FUZZ_CONFIG) --sanitize=fuzzer -Xswiftc -DSASHA_FUZZ --product sasha-fuzz-ring
 	$(SWIFT) build --product sasha-fuzz-ring
 	rm -rf .build-fuzz/corpus && .build/debug/sasha-fuzz-ring --seeds .build-fuzz/corpus
-	.build-fuzz/release/sasha-fuzz-ring -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build-fuzz/corpus
+	.build-fuzz/$(FUZZ_CONFIG)/sasha-fuzz-ring -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build-fuzz/corpus
 
+## fuzz-smoke: 30 seconds from a debug build (it builds faster; CI runs this).
 fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=30
+	$(MAKE) fuzz FUZZ_SECONDS=30 FUZZ_CONFIG=debug
 
 ## bench: nanoseconds per pick through the real plugin boundary (release build).
 bench:
