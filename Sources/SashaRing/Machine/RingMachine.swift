@@ -108,7 +108,14 @@ public struct RingMachine: Sendable {
         case .stopped:
             return .max
         case let .joining(since, _):
-            return min(nextJoin, since + timing.broadcastTimeout)
+            // A smaller joiner forms the ring, so this member's next chance to form is when that
+            // joiner's join expires (it went away); asking for the broadcast timeout again once it
+            // has passed would be a deadline in the past, and a driver's timer would spin on it.
+            var formCheck = since + timing.broadcastTimeout
+            for (joiner, heard) in joinsHeard where joiner < address {
+                formCheck = max(formCheck, heard.at + timing.joinExpiry + 1)
+            }
+            return min(nextJoin, formCheck)
         case .member:
             guard let view else { return .max }
             var deadline = UInt64.max
