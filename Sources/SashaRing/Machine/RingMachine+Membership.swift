@@ -56,9 +56,20 @@ extension RingMachine {
                     joinsHeard[joiner] = (request, now)
                     return
                 }
-                // It restarted before anyone noticed. The smallest other member handles it (the
-                // joiner may be the master itself), and it comes back as a server.
+                // The smallest other member answers (the joiner may be the master itself).
                 guard view.members.first(where: { $0.address != joiner })?.address == address else { return }
+                if request.previousRing != 0 {
+                    // Not a new process: it was rebuilding another ring (most often the one this
+                    // view replaced, its join still in flight when the view went out). Treating
+                    // it as a restart would take the dispatcher role from it; resend the view.
+                    send([RingMessage(origin: address, destination: joiner, body: .view(view))], to: joiner, ring: view.ring, into: &effects)
+                    return
+                }
+                // A join sent before the joiner took the view that holds it (at a cold start, or
+                // just after it was inserted) arrives a moment after the view changed: that is no
+                // restart. A process that did restart says it again a join interval later.
+                guard now >= lastViewChange + timing.joinInterval else { return }
+                // It restarted before anyone noticed, and it comes back as a server.
                 var next = view.next(cause: .rejoined)
                 next.insert(address: joiner, canDispatch: request.canDispatch, healthy: request.healthy)
                 if next.dispatcher == joiner { next.dispatcher = nil }
@@ -155,6 +166,7 @@ extension RingMachine {
         phase = .member
         joinsHeard.removeAll()
         lastRingCreated = max(lastRingCreated, next.ring)
+        lastViewChange = now
         lastFromUpstream = now
         let changedRing = previous?.ring != next.ring || !wasMember
         if changedRing {

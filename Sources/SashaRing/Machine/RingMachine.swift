@@ -74,6 +74,8 @@ public struct RingMachine: Sendable {
     /// Wall-clock microseconds minus monotonic microseconds: turns `now` into a ring creation time.
     let wallClockOffset: UInt64
     var lastRingCreated: UInt64 = 0
+    /// When the member last adopted a view: joins in flight from before it are no restarts.
+    var lastViewChange: UInt64 = 0
 
     public var address: IPv4Address { configuration.address }
     var timing: RingTiming { configuration.timing }
