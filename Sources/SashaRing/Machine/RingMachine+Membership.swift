@@ -96,7 +96,12 @@ extension RingMachine {
     var formsTheRing: Bool { joinsHeard.keys.allSatisfy { address < $0 } }
 
     mutating func formRing(now: UInt64, into effects: inout [RingEffect]) {
-        let created = max(wallClockOffset &+ now / 1000, lastRingCreated + 1)
+        // Its creation time, newer than any ring this member has been in. When its clock is
+        // behind that ring's creator's, every member rebuilding from that ring would pick the
+        // same "ring + 1": two different rings with one name never merge. The address keeps
+        // them apart.
+        let clock = wallClockOffset &+ now / 1000
+        let created = clock > lastRingCreated ? clock : lastRingCreated + 1 + UInt64(address.value & 0xFFFF)
         var members = [RingMember(address: address, id: 1, canDispatch: configuration.canDispatch, healthy: healthy)]
         var claimants: [IPv4Address] = role == .dispatcher ? [address] : []
         for (joiner, heard) in joinsHeard.sorted(by: { $0.key < $1.key }) {
