@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import SashaRing
+import ServiceLifecycle
+
+/// One running member: the ring's UDP socket, the control socket and (when configured) the
+/// metrics endpoint, all on one event loop with the `RingNode`. `start` binds everything before
+/// the ring is joined, so a member that cannot bind refuses to start instead of half-joining.
+public final class Daemon: Sendable {
+    public let node: RingNode
+    let settings: DaemonSettings
+    let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let ringChannel: any Channel
+    private let controlChannel: any Channel
+    private let metricsChannel: (any Channel)?
+
+    public struct StartFailure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    private init(node: RingNode, settings: DaemonSettings, logger: Logger, group: MultiThreadedEventLoopGroup,
+                 ringChannel: any Channel, controlChannel: any Channel, metricsChannel: (any Channel)?) {
+        self.node = node
+        self.settings = settings
+        self.logger = logger
+        self.group = group
+        self.ringChannel = ringChannel
+        self.controlChannel = controlChannel
+        self.metricsChannel = metricsChannel
+    }
+
+    /// Binds the sockets and starts looking for the ring. Blocks until bound (call it before the
+    /// service group runs, not on an event loop).
+    public static func start(_ settings: DaemonSettings, logger: Logger, registry: PrometheusCollectorRegistry?) throws(StartFailure) -> Daemon {
+        do throws(ControlSocketPath.Problem) {
+            try settings.controlSocket.claim()
+        } catch {
+            throw StartFailure(description: error.description)
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let node = RingNode(configuration: settings.machine, port: settings.config.ring.port, eventLoop: loop,
+                            logger: logger, metrics: RingMetrics())
+        var opened: [any Channel] = []
+        func fail(_ message: String) -> StartFailure {
+            for channel in opened { try? channel.close().wait() }
+            try? group.syncShutdownGracefully()
+            return StartFailure(description: message)
+        }
+        let ringAddress = "\(settings.node):\(settings.config.ring.port)"
+        let ringChannel: any Channel
+        do {
+            ringChannel = try bindRing(node: node, loop: loop, port: Int(settings.config.ring.port))
+            opened.append(ringChannel)
+        } catch {
+            throw fail("cannot bind the ring's UDP socket to \(ringAddress): \(describe(error, address: settings.node.description))")
+        }
+        let responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy,
+                                         policy: settings.config.dispatch.policy)
+        let controlChannel: any Channel
+        do {
+            controlChannel = try ControlServer.bind(settings.controlSocket, group: loop, responder: responder).wait()
+            opened.append(controlChannel)
+        } catch {
+            throw fail("cannot listen on the control socket \(settings.controlSocket): \(error)")
+        }
+        var metricsChannel: (any Channel)?
+        if let endpoint = settings.config.control.metricsEndpoint, let registry {
+            do {
+                metricsChannel = try MetricsServer.bind(host: endpoint.address.description, port: Int(endpoint.port),
+                                                        group: loop, registry: registry).wait()
+            } catch {
+                unlink(settings.controlSocket.path)
+                throw fail("cannot serve metrics on \(endpoint.address):\(endpoint.port) (control.metrics): "
+                    + describe(error, address: endpoint.address.description))
+            }
+        }
+        let daemon = Daemon(node: node, settings: settings, logger: logger, group: group, ringChannel: ringChannel,
+                            controlChannel: controlChannel, metricsChannel: metricsChannel)
+        daemon.logStart()
+        do {
+            try loop.submit { node.start(channel: ringChannel) }.wait()
+        } catch {
+            throw fail("cannot start the ring: \(error)")
+        }
+        return daemon
+    }
+
+    private static func bindRing(node: RingNode, loop: any EventLoop, port: Int) throws -> any Channel {
+        try DatagramBootstrap(group: loop)
+            // One datagram is at most one packet; a larger one arrives cut and is dropped as malformed.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RingPacket.maximumSize + 1))
+            .channelOption(.maxMessagesPerRead, value: 16)
+            // Room for a burst of joins and views from a large ring while the loop is busy.
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RingDatagramHandler(node: node))
+                }
+            }
+            .bind(host: node.address.description, port: port)
+            .wait()
+    }
+
+    private static func describe(_ error: any Error, address: String) -> String {
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: return "address in use: another process (another member for \(address)?) holds it"
+            case EADDRNOTAVAIL: return "\(address) is not an address of this host"
+            case EACCES: return "permission denied"
+            default: break
+            }
+        }
+        return "\(error)"
+    }
+
+    private func logStart() {
+        let ring = settings.config.ring
+        let key = ring.keyFile.map { "key \($0)" } ?? "no key"
+        logger.notice("""
+            starting: ring \(settings.node):\(ring.port)/udp, \(ring.members.count) configured members, \
+            heartbeat \(ring.heartbeatMs) ms, token timeout \(ring.tokenTimeoutMs) ms, broadcast timeout \
+            \(ring.broadcastTimeoutMs) ms, \(settings.machine.canDispatch ? "may dispatch" : "never dispatches"), \(key); \
+            control socket \(settings.controlSocket)
+            """)
+        if settings.insecure {
+            logger.warning("""
+                ring.insecure is true: ring packets are not authenticated, and anyone who can send UDP to port \
+                \(ring.port) can join or disrupt the ring; make a key with `sasha keygen` and set ring.key_file
+                """)
+        }
+        if let endpoint = settings.config.control.metricsEndpoint {
+            logger.notice("metrics at http://\(endpoint.address):\(endpoint.port)/metrics")
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Leaves the ring (the last datagrams reach the kernel first), then closes every socket; the
+    /// ring socket closing ends `run`. Safe to call more than once, from any thread.
+    public func shutdown() {
+        node.eventLoop.execute { [self] in
+            guard ringChannel.isActive else { return }
+            logger.notice("shutting down: leaving the ring")
+            node.leave().whenComplete { [self] _ in
+                controlChannel.close(promise: nil)
+                metricsChannel?.close(promise: nil)
+                ringChannel.close(promise: nil)
+            }
+        }
+    }
+
+    struct RingSocketClosed: Error, CustomStringConvertible {
+        var description: String { "the ring's UDP socket closed unexpectedly" }
+    }
+
+    /// Runs until `shutdown` (or an error that closed the ring socket), then releases everything.
+    func run() async throws {
+        var unexpected = false
+        await withTaskCancellationOrGracefulShutdownHandler {
+            try? await ringChannel.closeFuture.get()
+        } onCancelOrGracefulShutdown: { [self] in
+            shutdown()
+        }
+        if controlChannel.isActive {
+            unexpected = true
+            controlChannel.close(promise: nil)
+            metricsChannel?.close(promise: nil)
+        }
+        try? await controlChannel.closeFuture.get()
+        try? await metricsChannel?.closeFuture.get()
+        unlink(settings.controlSocket.path)
+        try? await group.shutdownGracefully()
+        logger.notice(unexpected ? "stopped: the ring socket closed" : "stopped")
+        if unexpected { throw RingSocketClosed() }
+    }
+}

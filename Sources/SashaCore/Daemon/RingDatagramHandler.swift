@@ -1,0 +1,20 @@
+import NIOCore
+
+/// The UDP socket's one handler: every datagram goes to the node as it arrived, its bytes read in
+/// place by the machine.
+final class RingDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let node: RingNode
+
+    init(node: RingNode) { self.node = node }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        node.receive(unwrapInboundIn(data))
+    }
+
+    /// A datagram socket survives send and receive errors; they are logged, never fatal.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        node.transportError(error)
+    }
+}
