@@ -63,6 +63,7 @@ extension ClusterSuite {
             cluster.signal(leaving, SIGTERM)
             let after = await cluster.waitForAgreement(survivors, timeout: .seconds(10))
             let took = ContinuousClock.now - sent
+            print("graceful handover: every survivor named the new dispatcher \(took) after SIGTERM")
             try #require(after != nil, "survivors did not agree\n\(cluster.logs())")
             #expect(after?.dispatcher != nil && after?.dispatcher != leaving)
             #expect(took < .seconds(1), "handover took \(took)\n\(cluster.logs())")

@@ -27,7 +27,8 @@ final class TestCluster {
                                                                  security: security, controlDir: controlDir))
     }
 
-    static func yaml(port: Int, members: [String], timing: Timing, security: String, controlDir: String) -> String {
+    static func yaml(port: Int, members: [String], timing: Timing, security: String, controlDir: String,
+                     metrics: String? = nil) -> String {
         """
         cluster: { name: test, vip: 127.0.0.100, ports: [8080] }
         ring:
@@ -37,7 +38,7 @@ final class TestCluster {
           token_timeout_ms: \(timing.tokenTimeout)
           broadcast_timeout_ms: \(timing.broadcastTimeout)
           \(security)
-        control: { dir: \(controlDir) }
+        control: { dir: \(controlDir)\(metrics.map { ", metrics: \"\($0)\"" } ?? "") }
         """
     }
 
