@@ -21,7 +21,10 @@ final class TestCluster {
     ///   - security: the YAML that goes into `ring` for the key (`insecure: true` by default).
     init(port: Int, size: Int, timing: Timing = .fast, security: String = "insecure: true") throws {
         folder = try TemporaryFolder()
-        controlDir = folder.file("c")
+        // Straight under /tmp whatever TMPDIR says: a socket path must fit in 107 bytes.
+        var template = Array("/tmp/sasha-ctl-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        controlDir = String(cString: made) + "/c"
         addresses = (1...size).map { "127.0.0.\($0)" }
         configPath = try folder.write("cluster.yaml", Self.yaml(port: port, members: addresses, timing: timing,
                                                                  security: security, controlDir: controlDir))
@@ -42,7 +45,10 @@ final class TestCluster {
         """
     }
 
-    deinit { killAll() }
+    deinit {
+        killAll()
+        try? FileManager.default.removeItem(atPath: (controlDir as NSString).deletingLastPathComponent)
+    }
 
     // MARK: Processes
 
