@@ -11,9 +11,11 @@ extension ClusterSuite {
             try cluster.startAll()
             let agreed = await cluster.waitForAgreement(cluster.addresses)
             try #require(agreed != nil, "no agreement\n\(cluster.logs())")
-            #expect(agreed?.dispatcher == "127.0.0.1")
-            let roles = agreed?.reports["127.0.0.3"]?.ring?.members.map(\.role)
-            #expect(roles == ["dispatcher", "server", "server", "server", "server"])
+            // Usually 127.0.0.1; a member that starts late on a loaded machine joins a formed
+            // ring as a server, so the test asks only for one dispatcher that all agree on.
+            let dispatcher = try #require(agreed?.dispatcher)
+            let members = try #require(agreed?.reports["127.0.0.3"]?.ring?.members)
+            #expect(members.map(\.role) == members.map { $0.address == dispatcher ? "dispatcher" : "server" })
 
             let json = try await cluster.sasha(["status", "--config", cluster.configPath, "--node", "127.0.0.3", "--json"])
             #expect(json.status == 0, "\(json.output)")
@@ -26,15 +28,15 @@ extension ClusterSuite {
             #expect((object["policy"] as? [String: Any])?["epoch"] as? Int == 0)
             let ring = try #require(object["ring"] as? [String: Any])
             #expect(ring["master"] as? String == "127.0.0.1")
-            #expect(ring["dispatcher"] as? String == "127.0.0.1")
+            #expect(ring["dispatcher"] as? String == dispatcher)
             #expect((ring["created"] as? Int ?? 0) > 1_600_000_000_000_000)
             #expect((ring["members"] as? [[String: Any]])?.count == 5)
             #expect((object["counters"] as? [String: Any])?["packets_in"] as? Int ?? 0 > 0)
 
             let table = try await cluster.sasha(["status", "--config", cluster.configPath, "--node", "127.0.0.2"])
             #expect(table.status == 0, "\(table.output)")
-            #expect(table.output.contains("127.0.0.1  1   dispatcher"), "\(table.output)")
-            #expect(table.output.contains("master 127.0.0.1, dispatcher 127.0.0.1"))
+            #expect(table.output.contains("ADDRESS    ID  ROLE        HEALTHY  MAY DISPATCH"), "\(table.output)")
+            #expect(table.output.contains("master 127.0.0.1, dispatcher \(dispatcher)"), "\(table.output)")
         }
 
         @Test("a second daemon for a running member refuses to start; a member not running is named with the fix")

@@ -141,10 +141,13 @@ final class TestCluster {
         a.split(separator: ".").map { Int($0)! }.lexicographicallyPrecedes(b.split(separator: ".").map { Int($0)! })
     }
 
-    /// Every member's log, for a failure message.
+    /// Every member's process state and log, for a failure message.
     func logs() -> String {
         addresses.map { address in
-            "--- \(address)\n" + ((try? String(contentsOfFile: logPath(address), encoding: .utf8)) ?? "(no log)")
+            let state = processes[address].map { $0.isRunning ? "running, pid \($0.processIdentifier)"
+                                                              : "exited \($0.terminationStatus)" } ?? "not started"
+            return "--- \(address) (\(state))\n"
+                + ((try? String(contentsOfFile: logPath(address), encoding: .utf8)) ?? "(no log)")
         }.joined(separator: "\n")
     }
 

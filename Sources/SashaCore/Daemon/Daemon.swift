@@ -161,7 +161,8 @@ public final class Daemon: Sendable {
     }
 
     /// Runs until `shutdown` (or an error that closed the ring socket), then releases everything.
-    func run() async throws {
+    /// `sasha run` calls it from a service group, whose SIGTERM/SIGINT calls `shutdown`.
+    public func run() async throws {
         var unexpected = false
         await withTaskCancellationOrGracefulShutdownHandler {
             try? await ringChannel.closeFuture.get()
