@@ -193,6 +193,11 @@ public final class RingNode: @unchecked Sendable {
                             counters: machine.counters, droppedNotIPv4: droppedNotIPv4)
     }
 
+    /// `snapshot()` from any thread.
+    public func currentSnapshot() -> EventLoopFuture<RingSnapshot> {
+        eventLoop.submit { [self] in snapshot() }
+    }
+
     func transportError(_ error: any Error) {
         log.transportError(error)
     }
