@@ -137,6 +137,15 @@ final class TestCluster {
         return nil
     }
 
+    /// The kernel's view of a child (running, sleeping, stopped) from /proc, to tell a hung
+    /// daemon from a stopped or starved one in a failure message.
+    static func kernelState(_ pid: Int32) -> String {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return "state unknown" }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return "state \(fields.first ?? "?")"
+    }
+
     static func addressOrder(_ a: String, _ b: String) -> Bool {
         a.split(separator: ".").map { Int($0)! }.lexicographicallyPrecedes(b.split(separator: ".").map { Int($0)! })
     }
@@ -144,7 +153,7 @@ final class TestCluster {
     /// Every member's process state and log, for a failure message.
     func logs() -> String {
         addresses.map { address in
-            let state = processes[address].map { $0.isRunning ? "running, pid \($0.processIdentifier)"
+            let state = processes[address].map { $0.isRunning ? "running, pid \($0.processIdentifier), \(Self.kernelState($0.processIdentifier))"
                                                               : "exited \($0.terminationStatus)" } ?? "not started"
             return "--- \(address) (\(state))\n"
                 + ((try? String(contentsOfFile: logPath(address), encoding: .utf8)) ?? "(no log)")
