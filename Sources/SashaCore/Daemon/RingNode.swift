@@ -93,6 +93,8 @@ public final class RingNode: @unchecked Sendable {
     private func apply(now: UInt64) {
         if !effects.isEmpty {
             var wrote = false
+            // The view a role change came with: it directly follows its `.viewChanged`.
+            var adopted: RingView?
             for effect in effects {
                 switch effect {
                 case let .send(bytes, destination):
@@ -107,10 +109,11 @@ public final class RingNode: @unchecked Sendable {
                 case let .viewChanged(view, elapsed):
                     log.viewChanged(view, elapsed: elapsed)
                     metrics.viewChanged(view)
+                    adopted = view
                 case let .roleChanged(from, to, cause):
                     log.roleChanged(from: from, to: to, cause: cause)
                     metrics.roleChanged(to)
-                    let event = RoleEvent(from: from, to: to, cause: cause, view: machine.view, at: now)
+                    let event = RoleEvent(from: from, to: to, cause: cause, view: adopted ?? machine.view, at: now)
                     for observer in observers { observer.roleChanged(event) }
                 case let .faultDetected(suspect):
                     log.faultDetected(suspect: suspect)
