@@ -28,7 +28,7 @@ struct SingleFaultRun {
 
     init(seed: UInt64, trace: TraceLog? = nil) {
         var random = SimRandom(seed: seed ^ 0x5349_4E47_4C45)  // its own stream: "SINGLE"
-        let members = seed % 10 == 0 ? random.int(50...100) : random.int(2...20)
+        let members = seed % 28 == 0 ? random.int(50...100) : random.int(2...20)
         setup = RunSetup(seed: seed, members: members, random: &random)
         cluster = setup.makeCluster(random: &random)
         cluster.trace = trace
