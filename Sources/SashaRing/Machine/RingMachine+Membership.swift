@@ -9,8 +9,11 @@ extension RingMachine {
         case let .purge(ring, suspect):
             if phase == .member, let view, ring == view.ring {
                 effects.append(.purged(by: message.origin, suspect: suspect))
-                beginRejoin(leaving: view, now: now, into: &effects)
+                beginRejoin(leaving: view, suspect: suspect, now: now, into: &effects)
                 relayPurge(message, view: view, suspect: suspect, into: &effects)
+            } else if case let .joining(_, previousRing) = phase, previousRing == ring,
+                      awaitedRejoiners?.remove(suspect) != nil {
+                formEarlyIfEveryoneRejoined(now: now, into: &effects)
             }
         case let .view(view):
             heardView(view, now: now, into: &effects)
@@ -46,6 +49,7 @@ extension RingMachine {
             return
         case .joining:
             joinsHeard[joiner] = (request, now)
+            formEarlyIfEveryoneRejoined(now: now, into: &effects)
         case .member:
             guard let view else { return }
             if view.contains(joiner) {
@@ -95,6 +99,19 @@ extension RingMachine {
     /// The smallest address among the members heard joining forms the ring.
     var formsTheRing: Bool { joinsHeard.keys.allSatisfy { address < $0 } }
 
+    /// After a purge, every member of the purged ring but the suspects has been heard rejoining:
+    /// waiting out the rest of the broadcast timeout would only delay the rebuild (the timeout is
+    /// the bound for members that do not answer, not a pause). This is what makes failover about
+    /// one token timeout rather than a token timeout plus a broadcast timeout.
+    var everyoneRejoined: Bool {
+        guard let awaited = awaitedRejoiners else { return false }
+        return awaited.allSatisfy { joinsHeard[$0] != nil }
+    }
+
+    mutating func formEarlyIfEveryoneRejoined(now: UInt64, into effects: inout [RingEffect]) {
+        if isJoining, everyoneRejoined, formsTheRing { formRing(now: now, into: &effects) }
+    }
+
     mutating func formRing(now: UInt64, into effects: inout [RingEffect]) {
         // Its creation time, newer than any ring this member has been in. When its clock is
         // behind that ring's creator's, every member rebuilding from that ring would pick the
@@ -130,6 +147,9 @@ extension RingMachine {
         case .stopped:
             return
         case .joining:
+            // A late or duplicated copy of the view this member already had (or an older one)
+            // would put it back into a ring that has moved on.
+            if let view, incoming.ring == view.ring, incoming.version <= view.version { return }
             if incoming.contains(address) { adopt(incoming, now: now, into: &effects) }
         case .member:
             guard let view else { return }
@@ -199,7 +219,7 @@ extension RingMachine {
         effects.append(.faultDetected(suspect: suspect))
         let purge = RingMessage(origin: address, body: .purge(ring: view.ring, suspect: suspect))
         broadcast([purge], ring: view.ring, into: &effects)
-        beginRejoin(leaving: view, now: now, into: &effects)
+        beginRejoin(leaving: view, suspect: suspect, now: now, into: &effects)
         relayPurge(purge, view: view, suspect: suspect, into: &effects)
     }
 
@@ -213,8 +233,13 @@ extension RingMachine {
 
     /// Leaves `view` (purged, or gone on without us) and looks for a ring again. The role stays
     /// as it was until a new view is adopted, so a dispatcher keeps dispatching meanwhile.
-    mutating func beginRejoin(leaving view: RingView, now: UInt64, into effects: inout [RingEffect]) {
+    ///
+    /// After a purge naming `suspect`, the rebuild finishes early once every other member of
+    /// `view` has rejoined. Not otherwise: a member that was frozen or left behind cannot tell
+    /// whether the joins waiting in its socket are from this rebuild or one long finished.
+    mutating func beginRejoin(leaving view: RingView, suspect: IPv4Address? = nil, now: UInt64, into effects: inout [RingEffect]) {
         phase = .joining(since: now, previousRing: view.ring)
+        awaitedRejoiners = suspect.map { Set(view.members.map(\.address)).subtracting([address, $0]) }
         recoveryStarted = recoveryStarted ?? now
         joinsHeard.removeAll()
         waitingForToken.removeAll()

@@ -57,6 +57,9 @@ public struct RingMachine: Sendable {
     var recoveryStarted: UInt64?
 
     var joinsHeard: [IPv4Address: (request: JoinRequest, at: UInt64)] = [:]
+    /// While rebuilding after a purge: the members of the purged ring, but the suspects, that
+    /// have yet to be heard rejoining. Nil on a cold start (nobody knows who will come).
+    var awaitedRejoiners: Set<IPv4Address>?
     var lastFromUpstream: UInt64 = 0
     /// When the driver last called in (a datagram or a tick); a long gap means this member was
     /// not running (frozen, starved of CPU), not that its neighbour fell silent.
@@ -134,6 +137,7 @@ public struct RingMachine: Sendable {
     /// Starts looking for a ring: the first join goes out at once.
     public mutating func start(now: UInt64, into effects: inout [RingEffect]) {
         phase = .joining(since: now, previousRing: 0)
+        awaitedRejoiners = nil
         nextJoin = now
         tick(now: now, into: &effects)
     }
@@ -146,7 +150,7 @@ public struct RingMachine: Sendable {
             return
         case let .joining(since, _):
             expireJoins(now: now)
-            if now >= since + timing.broadcastTimeout, formsTheRing {
+            if formsTheRing, now >= since + timing.broadcastTimeout || everyoneRejoined {
                 formRing(now: now, into: &effects)
                 return
             }
