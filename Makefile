@@ -4,8 +4,10 @@ EXAMPLE_POLICY := examples/custom-policy
 
 .PHONY: demo test build example-plugin tsan fuzz fuzz-smoke bench clean
 
-## demo: build Sasha and its plugins, then show what this machine can load and check the example cluster.
+## demo: five ring members on loopback (examples/loopback.yaml): their view, a kill -9 of the
+## dispatcher and the failover; then what plugins this machine can load.
 demo: build example-plugin
+	examples/ring-demo.sh
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (builds the plugins and the example plugin first, then runs the
