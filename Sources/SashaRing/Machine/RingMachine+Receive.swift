@@ -85,8 +85,10 @@ extension RingMachine {
             switch message.body {
             case let .heartbeat(_, viewVersion):
                 carriesToken = true
-                if viewVersion > view.version, view.master != address {
-                    send([RingMessage(origin: address, destination: view.master, body: .sync)], to: view.master, ring: view.ring, into: &effects)
+                // Ask the heartbeat's origin, not our view's master: when the master left and
+                // both copies of its leave were lost, our view still names it, and it is gone.
+                if viewVersion > view.version {
+                    send([RingMessage(origin: address, destination: message.origin, body: .sync)], to: message.origin, ring: view.ring, into: &effects)
                 }
             case let .cluster(channel, payload):
                 if message.destination == nil || message.destination == address {
