@@ -267,7 +267,7 @@ final class SimulatedCluster {
         hosts[host].socketBuffer.removeAll()
         let configuration = RingMachine.Configuration(address: hosts[host].address, canDispatch: hosts[host].canDispatch,
                                                       timing: timing, codec: codec, seeds: seeds)
-        // A restart may also find the wall clock stepped forward (never back: see SimHost).
+        // A restarted process reads a later wall clock than its previous run (time went on).
         var machine = RingMachine(configuration: configuration, now: localTime(host), wallClockMicroseconds: wallClock(host))
         trace?.add(now, "START \(hosts[host].address)\(hosts[host].starts > 1 ? " (restart)" : "")")
         effects.removeAll(keepingCapacity: true)
