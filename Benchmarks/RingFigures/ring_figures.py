@@ -90,10 +90,13 @@ control: {{ dir: {self.control} }}
             time.sleep(0.02)
         raise SystemExit(f"no agreement among {len(addresses)} members within {limit} s; logs in {self.folder}")
 
-    def stop(self):
+    def stop(self, keep=False):
         for address in list(self.processes):
             self.kill(address, signal.SIGTERM)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if keep:
+            print(f"member logs kept in {self.folder}")
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def failover(args, cluster):
@@ -190,13 +193,14 @@ def main():
     parser.add_argument("--hogs", type=int, default=2)
     parser.add_argument("--fast", action="store_true", help="heartbeat 20, token timeout 150, broadcast timeout 100")
     parser.add_argument("--port", type=int, default=7600)
+    parser.add_argument("--keep", action="store_true", help="keep the members' logs")
     args = parser.parse_args()
     args.timing = "fast" if args.fast else "default"
     cluster = Cluster(os.path.abspath(args.sasha), args.members, FAST if args.fast else DEFAULT, args.port)
     try:
         {"failover": failover, "quiet": quiet, "idle": idle, "big": big}[args.figure](args, cluster)
     finally:
-        cluster.stop()
+        cluster.stop(keep=args.keep)
 
 
 if __name__ == "__main__":

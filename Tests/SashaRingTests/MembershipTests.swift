@@ -154,3 +154,24 @@ import Testing
         #expect(ring.machines.values.map(\.counters.purges).reduce(0, +) == purgesBefore)
     }
 }
+
+@Suite struct RebuildTests {
+    /// The first member to time out may accuse a live neighbour that merely had no token to pass
+    /// on; the dead member is then still awaited. The rebuild waits a heartbeat for it, not a
+    /// whole broadcast timeout.
+    @Test func aWrongSuspectCostsAHeartbeatNotABroadcastTimeout() {
+        var ring = RingHarness(seeds: [1, 2, 3, 4])
+        for member: UInt32 in [1, 2, 3, 4] { ring.start(member) }
+        ring.run(milliseconds: 300)
+        ring.crash(1)
+        ring.with(3) { machine, now, effects in
+            machine.detectFault(suspect: RingHarness.address(2), view: machine.view!, now: now, into: &effects)
+        }
+        // heartbeat 20 ms, broadcast timeout 100 ms.
+        ring.run(milliseconds: 30)
+        for member: UInt32 in [2, 3, 4] {
+            #expect(ring.members(member) == [2, 3, 4], "member \(member)")
+            #expect(ring.dispatcher(member) == 2)
+        }
+    }
+}

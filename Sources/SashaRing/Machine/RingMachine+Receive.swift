@@ -89,6 +89,10 @@ extension RingMachine {
                 // both copies of its leave were lost, our view still names it, and it is gone.
                 if viewVersion > view.version {
                     send([RingMessage(origin: address, destination: message.origin, body: .sync)], to: message.origin, ring: view.ring, into: &effects)
+                } else if viewVersion < view.version {
+                    // The master missed a change (a member's leave, both copies lost): nobody
+                    // else would ever tell it, so the member that sees the old version does.
+                    send([RingMessage(origin: address, destination: message.origin, body: .view(view))], to: message.origin, ring: view.ring, into: &effects)
                 }
             case let .cluster(channel, payload):
                 if message.destination == nil || message.destination == address {

@@ -96,6 +96,18 @@ public struct RingMachine: Sendable {
         self.known = Set(configuration.seeds).subtracting([configuration.address])
     }
 
+    /// How long a joining member waits before the smallest joiner forms the ring. On a cold start,
+    /// a broadcast timeout: nobody knows who will come. After a purge, at most a heartbeat: every
+    /// live member of the purged ring rejoins the moment the purge reaches it, so one that has not
+    /// within a heartbeat is taken for silent. This matters when the first member to time out
+    /// named the wrong suspect (it times out on a live upstream neighbour that merely had no
+    /// token to pass on, before the dead member's own neighbour does): the dead member is then
+    /// still awaited, and waiting a whole broadcast timeout for it would add half a second to
+    /// failover. A live member that was slower than that comes back a moment later as a joiner.
+    var formingWait: UInt64 {
+        awaitedRejoiners == nil ? timing.broadcastTimeout : min(timing.broadcastTimeout, timing.heartbeat)
+    }
+
     /// True while the member is not in a ring: starting, or rebuilding after a purge.
     public var isJoining: Bool { if case .joining = phase { true } else { false } }
     public var isStopped: Bool { phase == .stopped }
@@ -116,7 +128,7 @@ public struct RingMachine: Sendable {
             // A smaller joiner forms the ring, so this member's next chance to form is when that
             // joiner's join expires (it went away); asking for the broadcast timeout again once it
             // has passed would be a deadline in the past, and a driver's timer would spin on it.
-            var formCheck = since + timing.broadcastTimeout
+            var formCheck = since + formingWait
             for (joiner, heard) in joinsHeard where joiner < address {
                 formCheck = max(formCheck, heard.at + timing.joinExpiry + 1)
             }
@@ -150,7 +162,7 @@ public struct RingMachine: Sendable {
             return
         case let .joining(since, _):
             expireJoins(now: now)
-            if formsTheRing, now >= since + timing.broadcastTimeout || everyoneRejoined {
+            if formsTheRing, now >= since + formingWait || everyoneRejoined {
                 formRing(now: now, into: &effects)
                 return
             }
