@@ -45,7 +45,7 @@ public final class Daemon: Sendable {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let node = RingNode(configuration: settings.machine, port: settings.config.ring.port, eventLoop: loop,
+        let node = RingNode(configuration: settings.machine, port: settings.config.ring.port, link: settings.link, eventLoop: loop,
                             logger: logger, metrics: RingMetrics())
         var opened: [any Channel] = []
         func fail(_ message: String) -> StartFailure {
@@ -56,10 +56,21 @@ public final class Daemon: Sendable {
         let ringAddress = "\(settings.node):\(settings.config.ring.port)"
         let ringChannel: any Channel
         do {
-            ringChannel = try bindRing(node: node, loop: loop, port: Int(settings.config.ring.port))
+            ringChannel = try bindRing(node: node, loop: loop, host: settings.node.description, port: Int(settings.config.ring.port),
+                                       broadcast: settings.link != nil)
             opened.append(ringChannel)
         } catch {
             throw fail("cannot bind the ring's UDP socket to \(ringAddress): \(describe(error, address: settings.node.description))")
+        }
+        if let link = settings.link {
+            // A socket bound to the unicast address does not receive broadcasts: a second one,
+            // bound to the broadcast address, takes them to the same node.
+            do {
+                opened.append(try bindRing(node: node, loop: loop, host: link.broadcast.description,
+                                           port: Int(settings.config.ring.port), broadcast: true))
+            } catch {
+                throw fail("cannot bind \(link.broadcast):\(settings.config.ring.port) to receive ring broadcasts on \(link.interface): \(error)")
+            }
         }
         let responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy,
                                          policy: settings.config.dispatch.policy)
@@ -92,8 +103,9 @@ public final class Daemon: Sendable {
         return daemon
     }
 
-    private static func bindRing(node: RingNode, loop: any EventLoop, port: Int) throws -> any Channel {
+    private static func bindRing(node: RingNode, loop: any EventLoop, host: String, port: Int, broadcast: Bool) throws -> any Channel {
         try DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_broadcast), value: broadcast ? 1 : 0)
             // One datagram is at most one packet; a larger one arrives cut and is dropped as malformed.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RingPacket.maximumSize + 1))
             .channelOption(.maxMessagesPerRead, value: 16)
@@ -104,7 +116,7 @@ public final class Daemon: Sendable {
                     try channel.pipeline.syncOperations.addHandler(RingDatagramHandler(node: node))
                 }
             }
-            .bind(host: node.address.description, port: port)
+            .bind(host: host, port: port)
             .wait()
     }
 
@@ -123,8 +135,9 @@ public final class Daemon: Sendable {
     private func logStart() {
         let ring = settings.config.ring
         let key = ring.keyFile.map { "key \($0)" } ?? "no key"
+        let broadcast = settings.link.map { "broadcasts to \($0.broadcast) on \($0.interface)" } ?? "broadcasts by fan-out"
         logger.notice("""
-            starting: ring \(settings.node):\(ring.port)/udp, \(ring.members.count) configured members, \
+            starting: ring \(settings.node):\(ring.port)/udp, \(ring.members.count) configured members, \(broadcast), \
             heartbeat \(ring.heartbeatMs) ms, token timeout \(ring.tokenTimeoutMs) ms, broadcast timeout \
             \(ring.broadcastTimeoutMs) ms, \(settings.machine.canDispatch ? "may dispatch" : "never dispatches"), \(key); \
             control socket \(settings.controlSocket)

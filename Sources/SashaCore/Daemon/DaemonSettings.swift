@@ -10,6 +10,8 @@ public struct DaemonSettings: Sendable {
     public var node: IPv4Address
     public var machine: RingMachine.Configuration
     public var controlSocket: ControlSocketPath
+    /// `ring.interface`'s broadcast address, when it has one.
+    public var link: LinkBroadcast?
     /// True when the ring runs without a key (`ring.insecure: true`): warned at every start.
     public var insecure: Bool { machine.codec.isInsecure }
 
@@ -53,6 +55,8 @@ public struct DaemonSettings: Sendable {
                                 broadcastTimeoutMilliseconds: config.ring.broadcastTimeoutMs)
         let machine = RingMachine.Configuration(address: node, canDispatch: config.node(node).dispatch, timing: timing,
                                                 codec: codec, seeds: config.ring.members)
-        return DaemonSettings(configPath: configPath, config: config, node: node, machine: machine, controlSocket: controlSocket)
+        let link = try config.ring.interface.flatMap { (interface) throws(Refusal) in try LinkBroadcast.lookup(interface: interface) }
+        return DaemonSettings(configPath: configPath, config: config, node: node, machine: machine, controlSocket: controlSocket,
+                              link: link)
     }
 }

@@ -17,6 +17,8 @@ public final class RingNode: @unchecked Sendable {
     public let eventLoop: any EventLoop
     public let address: IPv4Address
     private let port: UInt16
+    /// Where broadcasts go as one datagram (nil: fan-out to every known member).
+    private let link: LinkBroadcast?
     private var machine: RingMachine
     /// Reused for every event so that carrying effects out allocates nothing of ours.
     private var effects: [RingEffect] = []
@@ -33,10 +35,12 @@ public final class RingNode: @unchecked Sendable {
     /// Datagrams whose source was not IPv4: the ring speaks IPv4 only.
     private var droppedNotIPv4: UInt64 = 0
 
-    init(configuration: RingMachine.Configuration, port: UInt16, eventLoop: any EventLoop, logger: Logger, metrics: RingMetrics) {
+    init(configuration: RingMachine.Configuration, port: UInt16, link: LinkBroadcast? = nil, eventLoop: any EventLoop,
+         logger: Logger, metrics: RingMetrics) {
         self.eventLoop = eventLoop
         self.address = configuration.address
         self.port = port
+        self.link = link
         self.machine = RingMachine(configuration: configuration, now: Clocks.monotonic(), wallClockMicroseconds: Clocks.wallMicroseconds())
         self.log = RingEventLog(logger: logger)
         self.metrics = metrics
@@ -101,10 +105,11 @@ public final class RingNode: @unchecked Sendable {
                     write(ByteBuffer(bytes: bytes), to: destination)
                     wrote = true
                 case let .broadcast(bytes):
-                    // Fan-out to the configured and known members (the link's broadcast address is
-                    // not used: loopback has none, and fan-out reaches members on other subnets).
+                    // One datagram to the link's broadcast address where there is one, a copy to
+                    // each known member off the link (or to every one, on loopback).
                     let buffer = ByteBuffer(bytes: bytes)
-                    for target in machine.broadcastTargets { write(buffer, to: target) }
+                    if let link { write(buffer, to: link.broadcast) }
+                    for target in machine.broadcastTargets where link?.isOnLink(target) != true { write(buffer, to: target) }
                     wrote = true
                 case let .viewChanged(view, elapsed):
                     log.viewChanged(view, elapsed: elapsed)
