@@ -5,7 +5,7 @@ import SashaSDK
 /// (faults at random moments, packet loss) each followed by a quiet phase (no faults, no loss)
 /// at whose end the checks must hold. The last noisy phase repairs everything, so the last check
 /// is of one ring of every member.
-struct RandomRun {
+struct RandomRun: SimulationRun {
     /// Members for a seed of the CI mix: mostly 3-20, some 21-49 and 50-100, a few 1-2, and 254
     /// (the spec's largest ring) for every 500th seed.
     static func memberCount(seed: UInt64, random: inout SimRandom) -> Int {
@@ -34,20 +34,6 @@ struct RandomRun {
 
     var timing: RingTiming { setup.timing }
     var count: Int { setup.memberCount }
-
-    static func run(seed: UInt64, trace: TraceLog? = nil) -> RunOutcome {
-        let started = ContinuousClock.now
-        var run = RandomRun(seed: seed, trace: trace)
-        do {
-            try run.play()
-        } catch {
-            run.outcome.failure = "at \(formatTime(run.cluster.now)): \(error.description)"
-        }
-        run.outcome.events = run.cluster.eventsHandled
-        run.outcome.virtualTime = run.cluster.now
-        run.outcome.wallTime = ContinuousClock.now - started
-        return run.outcome
-    }
 
     mutating func play() throws(SimulationFailure) {
         // Cold start: members boot together or spread over a few broadcast timeouts.

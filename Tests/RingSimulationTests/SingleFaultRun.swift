@@ -8,7 +8,7 @@ import SashaSDK
 /// the election rules: the dispatcher survives a fault that spares it, the smallest eligible
 /// survivor replaces it otherwise, a member coming back does not take the role back, and of
 /// two dispatchers that meet the higher abdicates.
-struct SingleFaultRun {
+struct SingleFaultRun: SimulationRun {
     enum Fault: String, CaseIterable {
         case crashDispatcher = "crash of the dispatcher"
         case crashMaster = "crash of the master"
@@ -38,20 +38,6 @@ struct SingleFaultRun {
     }
 
     var timing: RingTiming { setup.timing }
-
-    static func run(seed: UInt64, trace: TraceLog? = nil) -> RunOutcome {
-        let started = ContinuousClock.now
-        var run = SingleFaultRun(seed: seed, trace: trace)
-        do {
-            try run.play()
-        } catch {
-            run.outcome.failure = "at \(formatTime(run.cluster.now)): \(error.description)"
-        }
-        run.outcome.events = run.cluster.eventsHandled
-        run.outcome.virtualTime = run.cluster.now
-        run.outcome.wallTime = ContinuousClock.now - started
-        return run.outcome
-    }
 
     mutating func play() throws(SimulationFailure) {
         let count = setup.memberCount

@@ -19,25 +19,16 @@ struct ByteReader {
         return bytes[offset]
     }
 
-    mutating func readUInt16() throws(WireError) -> UInt16 {
-        guard remaining >= 2 else { throw .truncated }
-        defer { offset += 2 }
-        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
-    }
+    mutating func readUInt16() throws(WireError) -> UInt16 { try readInteger() }
+    mutating func readUInt32() throws(WireError) -> UInt32 { try readInteger() }
+    mutating func readUInt64() throws(WireError) -> UInt64 { try readInteger() }
 
-    mutating func readUInt32() throws(WireError) -> UInt32 {
-        guard remaining >= 4 else { throw .truncated }
-        var value: UInt32 = 0
-        for index in offset..<offset + 4 { value = value << 8 | UInt32(bytes[index]) }
-        offset += 4
-        return value
-    }
-
-    mutating func readUInt64() throws(WireError) -> UInt64 {
-        guard remaining >= 8 else { throw .truncated }
-        var value: UInt64 = 0
-        for index in offset..<offset + 8 { value = value << 8 | UInt64(bytes[index]) }
-        offset += 8
+    private mutating func readInteger<Integer: FixedWidthInteger & UnsignedInteger>() throws(WireError) -> Integer {
+        let size = MemoryLayout<Integer>.size
+        guard remaining >= size else { throw .truncated }
+        var value: Integer = 0
+        for index in offset..<offset + size { value = value << 8 | Integer(bytes[index]) }
+        offset += size
         return value
     }
 
