@@ -17,23 +17,22 @@ import Testing
     }
 
     @Test func randomFaultSchedules() async {
-        let seeds = Self.seeds(ciSeeds: 500)
-        let started = ContinuousClock.now
-        let outcomes = await Self.runInParallel(seeds) { RandomRun.run(seed: $0) }
-        for outcome in outcomes where outcome.failure != nil {
-            report(outcome, test: "randomFaultSchedules") { RandomRun.run(seed: $0, trace: $1) }
-        }
-        printFigures("random schedules", outcomes, elapsed: ContinuousClock.now - started)
+        await Self.play(RandomRun.self, ciSeeds: 500, test: "randomFaultSchedules", title: "random schedules")
     }
 
     @Test func singleFaultInAQuietRing() async {
-        let seeds = Self.seeds(ciSeeds: 140)
+        await Self.play(SingleFaultRun.self, ciSeeds: 140, test: "singleFaultInAQuietRing", title: "single fault in a quiet ring")
+    }
+
+    /// Runs the seeds of one kind of run on every core, reports each failure with its replay line
+    /// and trace, and prints the figures.
+    static func play<Run: SimulationRun>(_: Run.Type, ciSeeds: UInt64, test: String, title: String) async {
         let started = ContinuousClock.now
-        let outcomes = await Self.runInParallel(seeds) { SingleFaultRun.run(seed: $0) }
+        let outcomes = await runInParallel(seeds(ciSeeds: ciSeeds)) { Run.run(seed: $0) }
         for outcome in outcomes where outcome.failure != nil {
-            report(outcome, test: "singleFaultInAQuietRing") { SingleFaultRun.run(seed: $0, trace: $1) }
+            report(outcome, test: test) { Run.run(seed: $0, trace: $1) }
         }
-        printFigures("single fault in a quiet ring", outcomes, elapsed: ContinuousClock.now - started)
+        printFigures(title, outcomes, elapsed: ContinuousClock.now - started)
     }
 
     /// One seed replays exactly: the same events, the same virtual time, the same convergence

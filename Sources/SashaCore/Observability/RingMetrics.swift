@@ -48,7 +48,7 @@ final class RingMetrics {
         add(viewChanges, counters.viewChanges, last.viewChanges)
         add(expired, counters.expiredMessages, last.expiredMessages)
         // `drops` builds an array: only when some drop counter moved (rare), found by its total.
-        if Self.dropTotal(counters) != Self.dropTotal(last) {
+        if counters.dropped != last.dropped {
             for (index, (now, before)) in zip(counters.drops, last.drops).enumerated() {
                 add(drops[index], now.count, before.count)
             }
@@ -67,10 +67,5 @@ final class RingMetrics {
 
     private func add(_ counter: Counter, _ now: UInt64, _ before: UInt64) {
         if now > before { counter.increment(by: Int64(now - before)) }
-    }
-
-    private static func dropTotal(_ counters: RingCounters) -> UInt64 {
-        counters.droppedBadTag &+ counters.droppedReplay &+ counters.droppedStaleRing &+ counters.droppedMalformed
-            &+ counters.droppedSpoofed &+ counters.droppedRingFull
     }
 }

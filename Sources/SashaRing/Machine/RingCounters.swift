@@ -24,6 +24,11 @@ public struct RingCounters: Equatable, Sendable {
 
     public init() {}
 
+    /// All drops together, without building `drops`: cheap enough to ask after every event.
+    public var dropped: UInt64 {
+        droppedBadTag &+ droppedReplay &+ droppedStaleRing &+ droppedMalformed &+ droppedSpoofed &+ droppedRingFull
+    }
+
     /// Every drop counter by a stable name (metrics label, status JSON).
     public var drops: [(cause: String, count: UInt64)] {
         [("bad_tag", droppedBadTag), ("replay", droppedReplay), ("stale_ring", droppedStaleRing),
