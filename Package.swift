@@ -1,16 +1,18 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// A policy plugin: its logic in `policies/<folder>/Policy` (a module tests can link) and its one
-/// exported C entry in `policies/<folder>/Plugin`, built as `lib<name>.so`. Two targets, because
-/// several plugins' `sasha_plugin_entry` symbols cannot link into one binary. The product name is
-/// the plugin's name, so the loader finds `round-robin` as `libround-robin.so`.
-func policy(_ name: String, module: String, folder: String) -> (logic: Target, entry: Target, product: Product) {
+/// A plugin: its logic in `<folder>/<kind-folder>` (a module tests can link) and its one exported C
+/// entry in `<folder>/Plugin`, built as `lib<name>.so`. Two targets, because several plugins'
+/// `sasha_plugin_entry` symbols cannot link into one binary. The product name is the plugin's
+/// name, so the loader finds `round-robin` as `libround-robin.so`.
+func plugin(
+    _ name: String, module: String, folder: String, logicFolder: String, dependencies: [Target.Dependency] = []
+) -> (logic: Target, entry: Target, product: Product) {
     (
-        .target(name: module, dependencies: ["SashaSDK"], path: "policies/\(folder)/Policy"),
+        .target(name: module, dependencies: ["SashaSDK"] + dependencies, path: "\(folder)/\(logicFolder)"),
         .target(
             name: module + "Plugin", dependencies: [.target(name: module), "SashaSDK", "SashaABI"],
-            path: "policies/\(folder)/Plugin",
+            path: "\(folder)/Plugin",
             // Export the entry symbol alone (on this target only: linker settings travel to
             // whatever links a target, and the logic target is linked into the tests).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/policies/plugin.exports"])]
@@ -18,6 +20,24 @@ func policy(_ name: String, module: String, folder: String) -> (logic: Target, e
         .library(name: name, type: .dynamic, targets: [module + "Plugin"])
     )
 }
+
+func policy(_ name: String, module: String, folder: String) -> (logic: Target, entry: Target, product: Product) {
+    plugin(name, module: module, folder: "policies/\(folder)", logicFolder: "Policy")
+}
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
+/// Strategy plugins (`Plugins/<Folder>/Strategy` and `Plugins/<Folder>/Plugin`).
+let strategies = [
+    plugin(
+        "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
+        dependencies: ["HTTPCache", "SashaLink"] + nio
+    ),
+]
 
 let policies = [
     policy("round-robin", module: "RoundRobinPolicy", folder: "RoundRobin"),
@@ -33,7 +53,7 @@ let package = Package(
     products: [
         .executable(name: "sasha", targets: ["sasha"]),
         .library(name: "SashaSDK", targets: ["SashaSDK"]),
-    ] + policies.map(\.product),
+    ] + policies.map(\.product) + strategies.map(\.product),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -58,12 +78,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The embedded web server every serving member runs (static files, ranges, conditional
+        // requests, health), and the health check of the member's service.
+        .target(name: "SashaWeb", dependencies: ["SashaSDK", .product(name: "Logging", package: "swift-log")] + nio),
+        // The L7 strategy's HTTP cache: what may be stored, for how long, and the bounded store.
+        .target(name: "HTTPCache", dependencies: nio, path: "Plugins/L7/Cache"),
+        // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
+        .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
+        // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.
+        .target(name: "SashaLink", dependencies: ["SashaSDK", "CLibnet"]),
         .target(
             name: "SashaCore",
             dependencies: [
                 "SashaABI",
                 "SashaSDK",
                 "SashaRing",
+                "SashaWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -98,6 +128,14 @@ let package = Package(
         ),
         .testTarget(name: "SashaCoreTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
         .testTarget(name: "SashaRingTests", dependencies: ["SashaRing", "SashaSDK"]),
+        .testTarget(name: "SashaWebTests", dependencies: ["SashaWeb", "SashaSDK", "SashaTestSupport"] + nio),
+        .testTarget(name: "HTTPCacheTests", dependencies: ["HTTPCache"] + nio),
+        .testTarget(name: "SashaLinkTests", dependencies: ["SashaLink", "SashaSDK", "SashaTestSupport"]),
+        // The l7 strategy in-process (real sockets on loopback) and through its .so.
+        .testTarget(
+            name: "L7Tests",
+            dependencies: ["L7Strategy", "HTTPCache", "SashaCore", "SashaSDK", "SashaTestSupport"] + nio
+        ),
         // The deterministic simulator: the real ring state machine, hundreds of members, virtual
         // time, a network that drops, delays, duplicates and reorders; seeded and replayable.
         .testTarget(name: "RingSimulationTests", dependencies: ["SashaRing", "SashaSDK"]),
@@ -110,6 +148,6 @@ let package = Package(
             dependencies: ["SashaRing", "SashaSDK", .product(name: "Crypto", package: "swift-crypto")],
             path: "Fuzz/RingFuzz"
         ),
-    ] + policies.map(\.logic) + policies.map(\.entry),
+    ] + policies.map(\.logic) + policies.map(\.entry) + strategies.map(\.logic) + strategies.map(\.entry),
     swiftLanguageModes: [.v6]
 )

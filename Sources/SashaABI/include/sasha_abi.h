@@ -157,6 +157,15 @@ typedef struct sasha_host {
     /** Tell the current policy a flow was opened / closed on `server`. Data-path safe. */
     void (*connection_opened)(const struct sasha_host *host, uint32_t server);
     void (*connection_closed)(const struct sasha_host *host, uint32_t server);
+
+    /**
+     * Leave `server` out of new flows for `duration_ns` nanoseconds: a strategy saw it refuse or
+     * drop connections. The host passes it to the policy and the strategy with `up = 0` and puts it
+     * back when the time is over (unless the ring says it is unhealthy); a later call replaces the
+     * time, and 0 puts it back at once. Thread-safe; takes a lock, so call it on failures, not
+     * for every flow.
+     */
+    void (*exclude_server)(const struct sasha_host *host, uint32_t server, uint64_t duration_ns);
 } sasha_host;
 
 /**

@@ -52,7 +52,10 @@ enum HostTable {
                 return hostContext(host) { $0.currentPolicy.pick(flow) }
             },
             connection_opened: { host, server in hostContext(host) { $0.currentPolicy.connectionOpened(on: server) } },
-            connection_closed: { host, server in hostContext(host) { $0.currentPolicy.connectionClosed(on: server) } }
+            connection_closed: { host, server in hostContext(host) { $0.currentPolicy.connectionClosed(on: server) } },
+            exclude_server: { _, server, duration in
+                ServerExclusions.shared.exclude(IPv4Address(server), forNanoseconds: duration)
+            }
         ))
         return UnsafePointer(table)
     }

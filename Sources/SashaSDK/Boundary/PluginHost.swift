@@ -66,4 +66,15 @@ public struct PluginHost: @unchecked Sendable {
     @inlinable public func connectionClosed(on server: IPv4Address) {
         raw.pointee.connection_closed?(raw, server.value)
     }
+
+    /// Leaves `server` out of new flows for `duration` (it refused or dropped connections); the
+    /// host puts it back afterwards. `.zero` puts it back now. Takes a lock in the host: call it
+    /// on failures only. A host too old to offer it ignores the call.
+    public func exclude(_ server: IPv4Address, for duration: Duration) {
+        guard raw.pointee.struct_size >= UInt32(MemoryLayout<sasha_host>.size),
+              let exclude = raw.pointee.exclude_server else { return }
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        exclude(raw, server.value, nanoseconds)
+    }
 }

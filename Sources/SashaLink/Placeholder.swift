@@ -1,0 +1,2 @@
+import CLibnet
+public enum SashaLinkPlaceholder {}
