@@ -27,7 +27,7 @@ public enum ConfigCheck {
             """)
     }
 
-    private static func checkPlugin(
+    static func checkPlugin(
         _ name: String, kind: PluginKind, options: JSONValue, key: String, in config: SashaConfig, loader: PluginLoader
     ) -> [Diagnostic] {
         let map = config.sourceMap

@@ -125,9 +125,16 @@ struct ConfigBuilder {
     }
 
     private func readService(_ top: ConfigSection) -> SashaConfig.Service {
-        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, health)")
+        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, external_port, health)")
         let port = section.value("port").flatMap { reader.port($0, section.path("port")) } ?? SashaConfig.Service.defaultPort
         let root = section.value("root").flatMap { reader.text($0, section.path("root")) }
+        let externalPort = section.value("external_port").flatMap { reader.port($0, section.path("external_port")) }
+        if root != nil, let node = section.value("external_port"), externalPort != nil {
+            reader.report("""
+                service.root and service.external_port both name the service: keep root to serve files with the \
+                embedded web server, or external_port to use a local server (nginx, ...) that listens on that port
+                """, at: node)
+        }
         let health = section.value("health").flatMap { node -> String? in
             guard let text = reader.text(node, section.path("health")) else { return nil }
             guard text.hasPrefix("/") else {
@@ -137,7 +144,7 @@ struct ConfigBuilder {
             }
             return text
         }
-        return SashaConfig.Service(port: port, root: root, health: health ?? SashaConfig.Service.defaultHealth)
+        return SashaConfig.Service(port: port, root: root, externalPort: externalPort, health: health ?? SashaConfig.Service.defaultHealth)
     }
 
     // MARK: lists

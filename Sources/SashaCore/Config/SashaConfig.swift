@@ -152,17 +152,25 @@ public struct SashaConfig: Sendable {
         public static let defaultPort: UInt16 = 8080
         public static let defaultHealth = "/health"
 
+        /// Where the embedded web server listens on the member's own address.
         public var port: UInt16
-        /// The folder of static files; nil when the service serves none.
+        /// The folder of static files the embedded web server serves; nil when it serves none.
         public var root: String?
+        /// A local server (nginx, ...) on the member's own address at this port is the service
+        /// instead: the member serves no files, health-checks it, and the dispatcher sends there.
+        public var externalPort: UInt16?
         /// The path the health check requests.
         public var health: String
 
-        public init(port: UInt16 = defaultPort, root: String? = nil, health: String = defaultHealth) {
+        public init(port: UInt16 = defaultPort, root: String? = nil, externalPort: UInt16? = nil, health: String = defaultHealth) {
             self.port = port
             self.root = root
+            self.externalPort = externalPort
             self.health = health
         }
+
+        /// The port clients' requests reach on each server: the external server's, or the embedded one's.
+        public var servingPort: UInt16 { externalPort ?? port }
     }
 
     /// Splits "ADDRESS:PORT"; nil unless both parts are valid.

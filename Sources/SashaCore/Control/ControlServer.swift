@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SashaSDK
 
 /// The daemon's side of the control socket: one request line of JSON in, one response line out,
 /// then the connection closes. Requests: `{"command": "status"}`. Everything runs on the ring's
@@ -27,6 +28,9 @@ struct ControlResponder: Sendable {
     let node: RingNode
     let strategy: String
     let policy: String
+    /// What the layers above the ring add to a status: the strategy's stats, the member's service.
+    var strategyStats: @Sendable () -> JSONValue? = { nil }
+    var service: @Sendable () -> StatusReport.Service? = { nil }
 
     private struct Request: Decodable {
         var command: String
@@ -39,7 +43,8 @@ struct ControlResponder: Sendable {
         }
         switch request.command {
         case "status":
-            let report = StatusReport(node.snapshot(), strategy: strategy, policy: policy)
+            let report = StatusReport(node.snapshot(), strategy: strategy, policy: policy, strategyStats: strategyStats(),
+                                      service: service())
             return (try? report.jsonLine()) ?? Self.error("cannot encode the status")
         default:
             return Self.error("unknown command '\(request.command)'; known: status")

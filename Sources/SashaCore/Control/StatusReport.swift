@@ -1,5 +1,6 @@
 import Foundation
 import SashaRing
+import SashaSDK
 
 /// What `sasha status` shows: the daemon's answer to `{"command":"status"}`, one line of JSON.
 /// `ring.created` is the ring's creation time in microseconds since the Unix epoch (its name on
@@ -73,6 +74,17 @@ public struct StatusReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// This member's own service (the embedded web server, or the external one it checks).
+    public struct Service: Codable, Sendable, Equatable {
+        /// "files" (embedded web server), "external" (a local server at `port`) or "none".
+        public var kind: String
+        public var port: Int
+        /// Its own health check's latest answer.
+        public var healthy: Bool
+        /// Requests the embedded web server has answered (0 for an external server).
+        public var requests: UInt64
+    }
+
     public var node: String
     /// This member's own role: "dispatcher", "server", "standalone" or "joining".
     public var role: String
@@ -81,12 +93,16 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var ring: Ring?
     public var strategy: String
     public var policy: Policy
-    /// Connections the strategy holds; 0 until the strategies land (issue 4).
+    /// Connections the strategy holds (its `active` count), 0 when it is not dispatching.
     public var connections: Int
     public var counters: Counters
+    /// The strategy's own counters and state (its `stats()`), while this member dispatches.
+    public var strategyStats: JSONValue?
+    public var service: Service?
 
     enum CodingKeys: String, CodingKey {
-        case node, role, state, ring, strategy, policy, connections, counters
+        case node, role, state, ring, strategy, policy, connections, counters, service
+        case strategyStats = "strategy_stats"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -99,11 +115,15 @@ public struct StatusReport: Codable, Sendable, Equatable {
         try container.encode(policy, forKey: .policy)
         try container.encode(connections, forKey: .connections)
         try container.encode(counters, forKey: .counters)
+        try container.encode(strategyStats, forKey: .strategyStats)
+        try container.encode(service, forKey: .service)
     }
 }
 
 extension StatusReport {
-    init(_ snapshot: RingSnapshot, strategy: String, policy: String) {
+    init(_ snapshot: RingSnapshot, strategy: String, policy: String, strategyStats: JSONValue? = nil, service: Service? = nil) {
+        self.strategyStats = strategyStats
+        self.service = service
         node = snapshot.address.description
         role = snapshot.role.rawValue
         state = snapshot.isJoining ? "joining" : "member"
@@ -117,7 +137,11 @@ extension StatusReport {
         }
         self.strategy = strategy
         self.policy = Policy(name: policy, epoch: 0)
-        connections = 0
+        if case .object(let stats)? = strategyStats, case .number(let active)? = stats["active"] {
+            connections = Int(active)
+        } else {
+            connections = 0
+        }
         let counts = snapshot.counters
         var drops = Dictionary(uniqueKeysWithValues: counts.drops.map { ($0.cause, $0.count) })
         drops["not_ipv4"] = snapshot.droppedNotIPv4

@@ -1,11 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
 import Prometheus
 import SashaRing
+import SashaSDK
 import ServiceLifecycle
 
 /// One running member: the ring's UDP socket, the control socket and (when configured) the
@@ -19,13 +21,16 @@ public final class Daemon: Sendable {
     private let ringChannel: any Channel
     private let controlChannel: any Channel
     private let metricsChannel: (any Channel)?
+    private let runner: StrategyRunner?
+    private let service: MemberService?
 
     public struct StartFailure: Error, Sendable, CustomStringConvertible {
         public let description: String
     }
 
     private init(node: RingNode, settings: DaemonSettings, logger: Logger, group: MultiThreadedEventLoopGroup,
-                 ringChannel: any Channel, controlChannel: any Channel, metricsChannel: (any Channel)?) {
+                 ringChannel: any Channel, controlChannel: any Channel, metricsChannel: (any Channel)?,
+                 runner: StrategyRunner?, service: MemberService?) {
         self.node = node
         self.settings = settings
         self.logger = logger
@@ -33,11 +38,14 @@ public final class Daemon: Sendable {
         self.ringChannel = ringChannel
         self.controlChannel = controlChannel
         self.metricsChannel = metricsChannel
+        self.runner = runner
+        self.service = service
     }
 
     /// Binds the sockets and starts looking for the ring. Blocks until bound (call it before the
     /// service group runs, not on an event loop).
-    public static func start(_ settings: DaemonSettings, logger: Logger, registry: PrometheusCollectorRegistry?) throws(StartFailure) -> Daemon {
+    public static func start(_ settings: DaemonSettings, logger: Logger, registry: PrometheusCollectorRegistry?,
+                             runner: StrategyRunner? = nil, service: MemberService? = nil) throws(StartFailure) -> Daemon {
         do throws(ControlSocketPath.Problem) {
             try settings.controlSocket.claim()
         } catch {
@@ -72,8 +80,21 @@ public final class Daemon: Sendable {
                 throw fail("cannot bind \(link.broadcast):\(settings.config.ring.port) to receive ring broadcasts on \(link.interface): \(error)")
             }
         }
-        let responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy,
+        var responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy,
                                          policy: settings.config.dispatch.policy)
+        if let runner {
+            responder.strategyStats = { [unowned node] in
+                // Only the dispatcher's strategy has a data path to report on.
+                let role = node.snapshot().role
+                guard role == .dispatcher || role == .standalone else { return nil }
+                return try? JSONValue(json: runner.strategyStats())
+            }
+            node.addRoleObserver(runner)
+        }
+        if let service {
+            responder.service = { service.status }
+            service.onHealthChange = { [weak node] healthy in node?.setHealthy(healthy) }
+        }
         let controlChannel: any Channel
         do {
             controlChannel = try ControlServer.bind(settings.controlSocket, group: loop, responder: responder).wait()
@@ -93,7 +114,7 @@ public final class Daemon: Sendable {
             }
         }
         let daemon = Daemon(node: node, settings: settings, logger: logger, group: group, ringChannel: ringChannel,
-                            controlChannel: controlChannel, metricsChannel: metricsChannel)
+                            controlChannel: controlChannel, metricsChannel: metricsChannel, runner: runner, service: service)
         daemon.logStart()
         do {
             try loop.submit { node.start(channel: ringChannel) }.wait()
@@ -158,6 +179,9 @@ public final class Daemon: Sendable {
     /// Leaves the ring (the last datagrams reach the kernel first), then closes every socket; the
     /// ring socket closing ends `run`. Safe to call more than once, from any thread.
     public func shutdown() {
+        // Give the VIP back while the ring hears the leave, so that the next dispatcher binds it
+        // as soon as it can (it retries until the address is free).
+        if let runner { DispatchQueue.global().async { runner.shutdown() } }
         node.eventLoop.execute { [self] in
             guard ringChannel.isActive else { return }
             logger.notice("shutting down: leaving the ring")
@@ -189,6 +213,8 @@ public final class Daemon: Sendable {
         }
         try? await controlChannel.closeFuture.get()
         try? await metricsChannel?.closeFuture.get()
+        if let runner { await withCheckedContinuation { done in DispatchQueue.global().async { runner.shutdown(); done.resume() } } }
+        await service?.stop()
         unlink(settings.controlSocket.path)
         try? await group.shutdownGracefully()
         logger.notice(unexpected ? "stopped: the ring socket closed" : "stopped")

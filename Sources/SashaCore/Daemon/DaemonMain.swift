@@ -29,9 +29,23 @@ public enum DaemonMain {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: made))
             registry = made
         }
+        let runner: StrategyRunner
+        do throws(StrategyRunner.LoadFailure) {
+            runner = try StrategyRunner.load(config: settings.config, node: node, logger: logger)
+        } catch {
+            error.diagnostics.forEach { printError($0.description) }
+            return 1
+        }
+        let service: MemberService
+        do throws(MemberService.StartFailure) {
+            service = try MemberService.start(settings.config, node: node, logger: logger)
+        } catch {
+            printError("sasha run: \(error.description)")
+            return 1
+        }
         let daemon: Daemon
         do throws(Daemon.StartFailure) {
-            daemon = try Daemon.start(settings, logger: logger, registry: registry)
+            daemon = try Daemon.start(settings, logger: logger, registry: registry, runner: runner, service: service)
         } catch {
             printError("sasha run: \(error.description)")
             return 1

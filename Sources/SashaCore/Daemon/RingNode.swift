@@ -115,6 +115,7 @@ public final class RingNode: @unchecked Sendable {
                     log.viewChanged(view, elapsed: elapsed)
                     metrics.viewChanged(view)
                     adopted = view
+                    for observer in observers { observer.viewChanged(view) }
                 case let .roleChanged(from, to, cause):
                     log.roleChanged(from: from, to: to, cause: cause)
                     metrics.roleChanged(to)
@@ -178,6 +179,16 @@ public final class RingNode: @unchecked Sendable {
         }
     }
 
+    /// This member's own health check changed; the master records it in the view, and the
+    /// dispatcher gives an unhealthy member no new connections. From any thread.
+    public func setHealthy(_ healthy: Bool) {
+        eventLoop.execute { [self] in
+            let now = Clocks.monotonic()
+            machine.setHealthy(healthy, now: now, into: &effects)
+            apply(now: now)
+        }
+    }
+
     // MARK: Observers and status
 
     /// Adds an observer of role changes (see `RoleObserver`). If this member already has a role
@@ -186,6 +197,7 @@ public final class RingNode: @unchecked Sendable {
     public func addRoleObserver(_ observer: any RoleObserver) {
         eventLoop.execute { [self] in
             observers.append(observer)
+            if let view = machine.view { observer.viewChanged(view) }
             let role = machine.role
             if role != .joining {
                 observer.roleChanged(RoleEvent(from: .joining, to: role, cause: "observer attached", view: machine.view,

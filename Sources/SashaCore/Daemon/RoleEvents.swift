@@ -24,4 +24,11 @@ public struct RoleEvent: Sendable, Equatable {
 /// with `RingNode.addRoleObserver(_:)`; the node holds them strongly until it stops.
 public protocol RoleObserver: AnyObject, Sendable {
     func roleChanged(_ event: RoleEvent)
+    /// The ring's membership or a member's health changed (same thread and rules as `roleChanged`;
+    /// a view that also changes this member's role comes first, then the role change).
+    func viewChanged(_ view: RingView)
+}
+
+extension RoleObserver {
+    public func viewChanged(_ view: RingView) {}
 }

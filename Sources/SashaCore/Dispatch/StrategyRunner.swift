@@ -1,0 +1,167 @@
+import Dispatch
+import Logging
+import SashaRing
+import SashaSDK
+
+/// Drives the configured strategy and policy from the ring: this member's role decides whether
+/// the strategy dispatches (dispatcher, or standalone: the last member serves the VIP itself) or
+/// prepares the server side, and every view hands the policy and the strategy a fresh server list.
+///
+/// Role and view events arrive on the ring's event loop, which must never block; starting a
+/// strategy can (it binds sockets, takes an address), so every plugin call runs on one serial
+/// queue, in event order. That queue is the "one control thread" of the plugin contract.
+public final class StrategyRunner: RoleObserver, @unchecked Sendable {
+    public let strategy: StrategyInstance
+    public let policy: PolicyInstance
+    private let builder: ServerListBuilder
+    private let exclusions: ServerExclusions
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "sasha.strategy")
+
+    // Confined to `queue`.
+    private var role: RingRole = .joining
+    private var view: RingView?
+    private var dispatching = false
+    private var preparedServer = false
+    private var startFailures = 0
+    private var stopped = false
+
+    /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
+    /// still be held by the member that is handing it over).
+    static let startRetry: DispatchTimeInterval = .milliseconds(100)
+
+    public struct LoadFailure: Error, Sendable, CustomStringConvertible {
+        public var diagnostics: [Diagnostic]
+        public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    }
+
+    /// Loads both plugins named in `config.dispatch`, makes their instances and makes the policy
+    /// current. Refuses with the same FILE:LINE:COLUMN lines as `sasha check`.
+    public static func load(config: SashaConfig, node: IPv4Address, logger: Logger,
+                            executableDirectory: String? = PluginSearchPath.executableDirectory) throws(LoadFailure) -> StrategyRunner {
+        let loader = PluginLoader(searchPaths: PluginSearchPath.folders(
+            configured: config.plugins.paths, executableDirectory: executableDirectory))
+        let dispatch = config.dispatch
+        var problems = ConfigCheck.checkPlugin(dispatch.strategy, kind: .strategy, options: dispatch.strategyOptions,
+                                               key: "strategy", in: config, loader: loader)
+        problems += ConfigCheck.checkPlugin(dispatch.policy, kind: .policy, options: dispatch.policyOptions,
+                                            key: "policy", in: config, loader: loader)
+        guard problems.isEmpty,
+              case .success(let strategyPlugin) = loader.load(name: dispatch.strategy, kind: .strategy),
+              case .success(let policyPlugin) = loader.load(name: dispatch.policy, kind: .policy)
+        else { throw LoadFailure(diagnostics: problems) }
+        let fallback = SourceLocation(file: config.sourceMap.file, line: 1, column: 1)
+        let context = StrategyContext(node: node, vip: config.cluster.vip, ports: config.cluster.ports,
+                                      interface: config.ring.interface)
+        do throws(OptionError) {
+            let policy = try policyPlugin.makePolicy(options: dispatch.policyOptions)
+            let strategy = try strategyPlugin.makeStrategy(options: dispatch.strategyOptions, context: context)
+            CurrentPolicy.shared.replace(with: policy)
+            return StrategyRunner(strategy: strategy, policy: policy, builder: ServerListBuilder(config: config),
+                                  exclusions: .shared, logger: logger)
+        } catch {
+            let location = config.sourceMap.location(of: ["dispatch"]) ?? fallback
+            throw LoadFailure(diagnostics: [Diagnostic(location: location, message: "dispatch: \(error)")])
+        }
+    }
+
+    init(strategy: StrategyInstance, policy: PolicyInstance, builder: ServerListBuilder, exclusions: ServerExclusions,
+         logger: Logger) {
+        self.strategy = strategy
+        self.policy = policy
+        self.builder = builder
+        self.exclusions = exclusions
+        self.logger = logger
+        exclusions.setListener { [weak self] in
+            guard let self else { return }
+            queue.async { self.publishServers() }
+        }
+    }
+
+    // MARK: Ring events (on the ring's event loop: hand over and return)
+
+    public func roleChanged(_ event: RoleEvent) {
+        queue.async { [self] in
+            if let view = event.view { self.view = view }
+            role = event.to
+            settle()
+        }
+    }
+
+    public func viewChanged(_ view: RingView) {
+        queue.async { [self] in
+            self.view = view
+            publishServers()
+        }
+    }
+
+    /// Stops dispatching (the VIP is given back) and undoes the server side; for shutdown.
+    /// Blocks until done.
+    public func shutdown() {
+        queue.sync {
+            stopped = true
+            settle()
+        }
+        exclusions.setListener(nil)
+    }
+
+    /// The strategy's counters (thread-safe by the contract).
+    public func strategyStats() -> String { strategy.stats() }
+
+    // MARK: On the queue
+
+    /// Brings the strategy to what the role asks for: stop before preparing, unprepare before
+    /// starting, so that the member never dispatches and serves the VIP's server side at once.
+    private func settle() {
+        let wantDispatch = !stopped && (role == .dispatcher || role == .standalone)
+        let wantServer = !stopped && role == .server
+        if dispatching && !wantDispatch {
+            strategy.stop()
+            dispatching = false
+            logger.notice("strategy \(strategy.plugin.name) stopped: the VIP is released")
+        }
+        if preparedServer && !wantServer {
+            strategy.unprepareServer()
+            preparedServer = false
+        }
+        publishServers()
+        if wantServer && !preparedServer {
+            do throws(OptionError) {
+                try strategy.prepareServer()
+                preparedServer = true
+            } catch {
+                logger.error("strategy \(strategy.plugin.name) cannot prepare this member's server side: \(error)")
+            }
+        }
+        if wantDispatch && !dispatching { start() }
+    }
+
+    private func start() {
+        let began = MonotonicClock.nanoseconds
+        do throws(OptionError) {
+            try strategy.start()
+            dispatching = true
+            let took = (MonotonicClock.nanoseconds - began) / 1_000_000
+            logger.notice("strategy \(strategy.plugin.name) started: dispatching (took \(took) ms\(startFailures > 0 ? ", after \(startFailures) retries" : ""))")
+            startFailures = 0
+        } catch {
+            startFailures += 1
+            // The first failure and then one a second (at the retry interval): the reason is in the log
+            // without flooding it while another member still holds the VIP.
+            if startFailures == 1 || startFailures % 10 == 0 {
+                logger.error("strategy \(strategy.plugin.name) cannot start (attempt \(startFailures), retrying): \(error)")
+            }
+            queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
+                if !dispatching { settle() }
+            }
+        }
+    }
+
+    /// Hands the policy and the strategy the servers of the current view.
+    private func publishServers() {
+        guard let view else { return }
+        let list = builder.servers(in: view) { [exclusions] in exclusions.isExcluded($0) }
+        policy.serversChanged(list)
+        strategy.serversChanged(list)
+    }
+}

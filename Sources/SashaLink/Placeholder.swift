@@ -1,2 +1,0 @@
-import CLibnet
-public enum SashaLinkPlaceholder {}
