@@ -1,0 +1,164 @@
+import NIOHTTP1
+
+/// The `Cache-Control` directives a shared cache acts on (RFC 9111 §5.2), parsed from every
+/// `Cache-Control` line of a request or a response.
+///
+/// Parsing is forgiving, because the header comes from clients and servers we do not control:
+/// names are case-insensitive, arguments may be tokens or quoted strings (a quoted comma does not
+/// end a directive), junk after an argument is skipped up to the next comma, and a number that is
+/// not a delta-seconds is ignored. When a directive appears twice the most restrictive reading
+/// wins: any flag stays set, and of two ages the smaller counts.
+public struct CacheControl: Sendable, Equatable {
+    public var noStore = false
+    /// Set by `no-cache` with or without a field list (storing with the fields removed is not
+    /// worth it: the whole response is treated as needing revalidation).
+    public var noCache = false
+    /// Set by `private` with or without a field list.
+    public var isPrivate = false
+    public var isPublic = false
+    public var mustRevalidate = false
+    public var proxyRevalidate = false
+    public var onlyIfCached = false
+    /// Seconds; `max-age`.
+    public var maxAge: Int64?
+    /// Seconds; `s-maxage` (shared caches only, beats `max-age`).
+    public var sharedMaxAge: Int64?
+    /// Seconds; request `min-fresh`.
+    public var minFresh: Int64?
+
+    public init() {}
+
+    /// The directives of one header value (`"public, max-age=60"`).
+    public init(parsing value: String) {
+        merge(value)
+    }
+
+    /// The directives of all `Cache-Control` lines of `headers`.
+    public init(_ headers: HTTPHeaders) {
+        for (name, value) in headers where name.equalsASCIICaseInsensitive("cache-control") {
+            merge(value)
+        }
+    }
+
+    /// Whether the response carries any of the directives that let a shared cache store a
+    /// response to a request with `Authorization` (RFC 9111 §3.5, as the issue narrows it).
+    var allowsSharingAuthorized: Bool { isPublic || sharedMaxAge != nil }
+
+    /// Adds the directives of one more header value.
+    public mutating func merge(_ value: String) {
+        var value = value
+        value.withUTF8 { parse($0) }
+    }
+
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        let end = bytes.count
+        while index < end {
+            while index < end, bytes[index] == .comma || bytes[index].isWhitespace { index += 1 }
+            guard index < end else { return }
+            let nameStart = index
+            while index < end, bytes[index] != .comma, bytes[index] != .equals, !bytes[index].isWhitespace {
+                index += 1
+            }
+            let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
+            while index < end, bytes[index].isWhitespace { index += 1 }
+            var argument: UnsafeBufferPointer<UInt8>?
+            if index < end, bytes[index] == .equals {
+                index += 1
+                while index < end, bytes[index].isWhitespace { index += 1 }
+                if index < end, bytes[index] == .quote {
+                    index += 1
+                    let argumentStart = index
+                    while index < end, bytes[index] != .quote {
+                        index += bytes[index] == .backslash ? 2 : 1
+                    }
+                    index = min(index, end)
+                    argument = UnsafeBufferPointer(rebasing: bytes[argumentStart..<index])
+                    if index < end { index += 1 }  // the closing quote
+                } else {
+                    let argumentStart = index
+                    while index < end, bytes[index] != .comma, !bytes[index].isWhitespace { index += 1 }
+                    argument = UnsafeBufferPointer(rebasing: bytes[argumentStart..<index])
+                }
+            }
+            // Whatever follows a directive up to the next comma is junk.
+            while index < end, bytes[index] != .comma { index += 1 }
+            apply(name: name, argument: argument)
+        }
+    }
+
+    private mutating func apply(name: UnsafeBufferPointer<UInt8>, argument: UnsafeBufferPointer<UInt8>?) {
+        if name.equalsLowercase("no-store") {
+            noStore = true
+        } else if name.equalsLowercase("no-cache") {
+            noCache = true
+        } else if name.equalsLowercase("private") {
+            isPrivate = true
+        } else if name.equalsLowercase("public") {
+            isPublic = true
+        } else if name.equalsLowercase("must-revalidate") {
+            mustRevalidate = true
+        } else if name.equalsLowercase("proxy-revalidate") {
+            proxyRevalidate = true
+        } else if name.equalsLowercase("only-if-cached") {
+            onlyIfCached = true
+        } else if name.equalsLowercase("max-age") {
+            maxAge = Self.smaller(maxAge, Self.deltaSeconds(argument))
+        } else if name.equalsLowercase("s-maxage") {
+            sharedMaxAge = Self.smaller(sharedMaxAge, Self.deltaSeconds(argument))
+        } else if name.equalsLowercase("min-fresh") {
+            minFresh = Self.smaller(minFresh, Self.deltaSeconds(argument))
+        }
+    }
+
+    private static func smaller(_ old: Int64?, _ new: Int64?) -> Int64? {
+        guard let new else { return old }
+        guard let old else { return new }
+        return min(old, new)
+    }
+
+    /// RFC 9111 §1.2.2: digits only; a value too large for the cache is taken as 2^31.
+    private static func deltaSeconds(_ argument: UnsafeBufferPointer<UInt8>?) -> Int64? {
+        guard let argument, !argument.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in argument {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = min(value * 10 + Int64(byte - UInt8(ascii: "0")), 1 << 31)
+        }
+        return value
+    }
+}
+
+extension UInt8 {
+    static let comma = UInt8(ascii: ",")
+    static let equals = UInt8(ascii: "=")
+    static let quote = UInt8(ascii: "\"")
+    static let backslash = UInt8(ascii: "\\")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+
+    var isWhitespace: Bool { self == .space || self == .tab }
+
+    var asciiLowercased: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Case-insensitive comparison against an already lower-case ASCII literal.
+    func equalsLowercase(_ literal: StaticString) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let other = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for index in 0..<count where self[index].asciiLowercased != other[index] { return false }
+        return true
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive equality against a lower-case name, without allocating.
+    func equalsASCIICaseInsensitive(_ lowercaseName: String) -> Bool {
+        guard utf8.count == lowercaseName.utf8.count else { return false }
+        for (mine, theirs) in zip(utf8, lowercaseName.utf8) where mine.asciiLowercased != theirs { return false }
+        return true
+    }
+}

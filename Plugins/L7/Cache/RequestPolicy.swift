@@ -1,0 +1,79 @@
+import NIOHTTP1
+
+/// What the cache may do for one request, decided from its head alone (RFC 9111 §4 and §5.2.1,
+/// as a shared cache in front of the servers).
+struct RequestPolicy: Sendable, Equatable {
+    enum Decision: Sendable, Equatable {
+        /// Not the cache's business: go upstream, store nothing.
+        case bypass(BypassReason)
+        /// Look in the cache; on a miss fetch (and store when allowed).
+        case lookup(RequestPolicy)
+    }
+
+    enum BypassReason: Sendable, Equatable {
+        case method, range, unsafeMethod
+    }
+
+    /// A HEAD: answered from a GET entry without body, or from a HEAD entry.
+    var isHead: Bool
+    /// May a stored response answer it? False for `no-cache`, `Pragma: no-cache`, `max-age=0`.
+    var mayUseStored: Bool
+    /// May the response to it be stored? False for request `no-store`.
+    var mayStore: Bool
+    /// `Authorization`: only entries (and responses) marked `public` or `s-maxage` may be shared.
+    var isAuthorized: Bool
+    /// Request `max-age` (seconds): an older entry does not answer it.
+    var maxAge: Int64?
+    /// Request `min-fresh` (seconds): the entry must stay fresh at least that much longer.
+    var minFresh: Int64?
+
+    /// May it wait for another request's fill? Only when it would accept what that fill stores.
+    var mayCoalesce: Bool { mayUseStored && mayStore && !isAuthorized && maxAge == nil && minFresh == nil }
+
+    static func decide(_ request: HTTPRequestHead) -> Decision {
+        let isHead: Bool
+        switch request.method {
+        case .GET: isHead = false
+        case .HEAD: isHead = true
+        case .POST, .PUT, .DELETE, .PATCH: return .bypass(.unsafeMethod)
+        default: return .bypass(.method)
+        }
+        var policy = RequestPolicy(
+            isHead: isHead, mayUseStored: true, mayStore: true, isAuthorized: false, maxAge: nil, minFresh: nil
+        )
+        var cacheControl: CacheControl?
+        for (name, value) in request.headers {
+            switch name.utf8.count {
+            case 5 where name.equalsASCIICaseInsensitive("range"):
+                return .bypass(.range)
+            case 6 where name.equalsASCIICaseInsensitive("pragma"):
+                if CacheControl(parsing: value).noCache { policy.mayUseStored = false }
+            case 13 where name.equalsASCIICaseInsensitive("authorization"):
+                policy.isAuthorized = true
+            case 13 where name.equalsASCIICaseInsensitive("cache-control"):
+                if cacheControl == nil { cacheControl = CacheControl() }
+                cacheControl!.merge(value)
+            default:
+                continue
+            }
+        }
+        if let cacheControl {
+            if cacheControl.noCache || cacheControl.maxAge == 0 { policy.mayUseStored = false }
+            if cacheControl.noStore { policy.mayStore = false }
+            policy.maxAge = cacheControl.maxAge
+            policy.minFresh = cacheControl.minFresh
+        }
+        return .lookup(policy)
+    }
+
+    /// Whether `entry` (fresh at `now`) answers this request as far as age and sharing go; the
+    /// variant and the body are checked by the store.
+    func accepts(_ entry: StoredResponse, now: UInt64) -> Bool {
+        guard mayUseStored else { return false }
+        if isAuthorized, !entry.answersAuthorized { return false }
+        let age = entry.age(at: now)
+        if let maxAge, age > nanoseconds(seconds: maxAge) { return false }
+        if let minFresh, entry.lifetime &- age < nanoseconds(seconds: minFresh) { return false }
+        return true
+    }
+}

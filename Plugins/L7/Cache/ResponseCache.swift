@@ -1,0 +1,227 @@
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a lookup tells the proxy to do.
+public enum CacheLookup: Sendable {
+    /// Serve it; `whenFilled` will not be called.
+    case hit(CachedResponse)
+    /// You are the one upstream request for this key: feed the response to the fill.
+    case fill(CacheFill)
+    /// Another request is fetching it: `whenFilled` is called once with the stored response, or
+    /// nil (then go upstream yourself).
+    case wait
+    /// Not a cacheable request (method, Range, no-cache while another fetch runs, Authorization
+    /// while another fetch runs, request no-store on a miss, disabled): go upstream, do not fill.
+    case bypass
+}
+
+/// Counters since the cache was made, and its size now.
+public struct CacheStatistics: Sendable, Equatable {
+    /// Lookups answered from the store.
+    public var hits = 0
+    /// Lookups that became a fill (the one upstream request for their key).
+    public var misses = 0
+    /// Lookups that waited for another request's fill.
+    public var coalescedWaits = 0
+    /// Lookups sent upstream without a fill (disabled cache not counted).
+    public var bypasses = 0
+    /// Responses stored.
+    public var stores = 0
+    /// Entries dropped to make room (least recently used first).
+    public var evictions = 0
+    /// Entries dropped because a lookup found them stale.
+    public var expirations = 0
+    /// Entries superseded by a newer response for the same variant, or dropped because an unsafe
+    /// method (POST, PUT, DELETE, PATCH) went to their URL.
+    public var invalidations = 0
+    /// Bytes charged for the stored entries (key, head estimate, body).
+    public var bytes = 0
+    /// Entries stored now.
+    public var entries = 0
+
+    public init() {}
+}
+
+/// The l7 strategy's HTTP cache: a shared cache (RFC 9111) in memory, bounded in bytes, with one
+/// upstream request per key at a time.
+///
+/// Thread-safe: one lock, held only to look up, insert or hand over waiters; callbacks and
+/// copying run outside it. The proxy calls it from every event loop.
+public final class ResponseCache: Sendable {
+    public let options: CacheOptions
+    let defaultTTL: UInt64
+    let wallClock: @Sendable () -> Int64
+    private let state: Locked<State>
+    private let bypasses = Atomic<Int>(0)
+
+    struct FlightKey: Hashable {
+        var key: CacheKey
+        /// A HEAD fill (its response has no body, so only HEAD requests may wait for it).
+        var isHead: Bool
+    }
+
+    private struct Waiter {
+        var request: HTTPHeaders
+        var isHead: Bool
+        var whenFilled: @Sendable (CachedResponse?) -> Void
+    }
+
+    private struct Flight {
+        var id: UInt64
+        var waiters: [Waiter] = []
+    }
+
+    private struct State {
+        var store: LRUStore
+        var flights: [FlightKey: Flight] = [:]
+        var nextFlightID: UInt64 = 0
+        var hits = 0
+        var misses = 0
+        var coalescedWaits = 0
+        var stores = 0
+        var refreshBypasses = 0
+    }
+
+    /// - Parameter wallClock: seconds since the epoch, for `Expires` on responses without `Date`
+    ///   (tests pass a fixed one).
+    public init(options: CacheOptions, wallClock: @escaping @Sendable () -> Int64 = ResponseCache.systemWallClock) {
+        self.options = options
+        defaultTTL = options.defaultTTL.clampedNanoseconds
+        self.wallClock = wallClock
+        state = Locked(State(store: LRUStore(capacity: options.maxBytes)))
+    }
+
+    @Sendable
+    public static func systemWallClock() -> Int64 { Int64(time(nil)) }
+
+    /// Adds `X-Cache: MISS` to a response that did not come from the cache.
+    public static func markMiss(_ head: inout HTTPResponseHead) {
+        head.headers.replaceOrAdd(name: "X-Cache", value: "MISS")
+    }
+
+    public var statistics: CacheStatistics {
+        var statistics = state.withLock { state in
+            var statistics = CacheStatistics()
+            statistics.hits = state.hits
+            statistics.misses = state.misses
+            statistics.coalescedWaits = state.coalescedWaits
+            statistics.bypasses = state.refreshBypasses
+            statistics.stores = state.stores
+            statistics.evictions = state.store.removals.evictions
+            statistics.expirations = state.store.removals.expirations
+            statistics.invalidations = state.store.removals.invalidations
+            statistics.bytes = state.store.bytes
+            statistics.entries = state.store.count
+            return statistics
+        }
+        statistics.bypasses += bypasses.load(ordering: .relaxed)
+        return statistics
+    }
+
+    /// Decides how `request` is served. `now` is monotonic nanoseconds (the proxy's clock).
+    public func lookup(
+        _ request: HTTPRequestHead,
+        now: UInt64,
+        whenFilled: @escaping @Sendable (CachedResponse?) -> Void
+    ) -> CacheLookup {
+        guard options.enabled else { return .bypass }
+        let policy: RequestPolicy
+        switch RequestPolicy.decide(request) {
+        case .bypass(let reason):
+            if reason == .unsafeMethod {
+                // RFC 9111 §4.4: a write to a URL makes what was stored for it suspect.
+                let key = CacheKey(request)
+                state.withLock { $0.store.invalidate(key) }
+            }
+            bypasses.add(1, ordering: .relaxed)
+            return .bypass
+        case .lookup(let decided):
+            policy = decided
+        }
+
+        let key = CacheKey(request)
+        enum Outcome {
+            case hit(StoredResponse)
+            case fill(FlightKey, UInt64)
+            case wait
+            case bypass
+        }
+        let outcome: Outcome = state.withLock { state in
+            if policy.mayUseStored,
+               let entry = state.store.find(key, request: request.headers, isHead: policy.isHead, now: now),
+               policy.accepts(entry, now: now) {
+                state.hits += 1
+                return .hit(entry)
+            }
+            guard policy.mayStore else {
+                state.refreshBypasses += 1
+                return .bypass
+            }
+            let getFlight = FlightKey(key: key, isHead: false)
+            let ownFlight = FlightKey(key: key, isHead: policy.isHead)
+            if policy.mayCoalesce {
+                // A HEAD can take its answer from a GET fill; a GET cannot from a HEAD fill.
+                for flightKey in policy.isHead ? [getFlight, ownFlight] : [getFlight] where state.flights[flightKey] != nil {
+                    state.flights[flightKey]!.waiters.append(
+                        Waiter(request: request.headers, isHead: policy.isHead, whenFilled: whenFilled)
+                    )
+                    state.coalescedWaits += 1
+                    return .wait
+                }
+            } else if state.flights[ownFlight] != nil {
+                // It wants its own upstream answer and someone else holds the fill.
+                state.refreshBypasses += 1
+                return .bypass
+            }
+            state.nextFlightID += 1
+            state.flights[ownFlight] = Flight(id: state.nextFlightID)
+            state.misses += 1
+            return .fill(ownFlight, state.nextFlightID)
+        }
+        switch outcome {
+        case .hit(let entry):
+            return .hit(CachedResponse(entry, forHead: policy.isHead))
+        case .fill(let flightKey, let id):
+            return .fill(
+                CacheFill(
+                    cache: self, flight: flightKey, id: id, request: request.headers,
+                    requestIsAuthorized: policy.isAuthorized
+                )
+            )
+        case .wait:
+            return .wait
+        case .bypass:
+            return .bypass
+        }
+    }
+
+    /// Ends a flight: stores `entry` when given, then calls the waiters (outside the lock) with
+    /// the entry when it is their variant, nil otherwise.
+    func complete(_ flight: FlightKey, id: UInt64, storing entry: StoredResponse?, leader request: HTTPHeaders) {
+        let (waiters, stored): ([Waiter], StoredResponse?) = state.withLock { state in
+            var stored: StoredResponse?
+            if let entry, state.store.insert(entry, for: flight.key, request: request) {
+                state.stores += 1
+                stored = entry
+            }
+            guard state.flights[flight]?.id == id else { return ([], stored) }
+            return (state.flights.removeValue(forKey: flight)!.waiters, stored)
+        }
+        for waiter in waiters {
+            if let stored, stored.answers(waiter.request, isHead: waiter.isHead) {
+                waiter.whenFilled(CachedResponse(stored, forHead: waiter.isHead))
+            } else {
+                waiter.whenFilled(nil)
+            }
+        }
+    }
+}
