@@ -1,0 +1,30 @@
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Adds the headers every response carries (`Date`, `Server`, and `Connection` when the
+/// connection's fate differs from the version's default). One per connection handler: the `Date`
+/// text is formatted once a second, not once a response.
+struct ResponseStamp {
+    private var second: Int64 = -1
+    private var dateText = ""
+
+    mutating func stamp(_ headers: inout HTTPHeaders, version: HTTPVersion, keepAlive: Bool) {
+        let now = Int64(time(nil))
+        if now != second {
+            second = now
+            dateText = HTTPDate.format(now)
+        }
+        headers.add(name: "Date", value: dateText)
+        headers.add(name: "Server", value: "sasha")
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if version.major == 1 && version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+    }
+}

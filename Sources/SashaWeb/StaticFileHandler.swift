@@ -1,0 +1,201 @@
+import NIOCore
+import NIOHTTP1
+
+/// What every connection of one server shares: where files come from, the health path, limits,
+/// and the request counter.
+struct ServedSite: Sendable {
+    let resolver: FileResolver
+    let healthPath: String
+    let maxDiscardedBodyBytes: Int
+    let idleTimeout: TimeAmount
+    let counter: RequestCounter
+}
+
+/// Answers the requests of one HTTP/1.1 connection from the served root.
+///
+/// Sits after NIO's `HTTPServerPipelineHandler`, which hands it one request at a time even when
+/// the client pipelines, so it answers each request once its `.end` has arrived. File bodies go
+/// out as `FileRegion`s (sendfile: no copy through user space, no whole file in memory).
+///
+/// Idle connections are closed after `idleTimeout`, counted from the last request head or the
+/// end of the last file write; a connection whose file is still being written is never idle.
+final class StaticFileHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequestHead, discardedBodyBytes: Int)
+        /// A response that closes the connection has been sent; nothing more is read.
+        case closing
+    }
+
+    private let site: ServedSite
+    private var state = State.idle
+    private var stamp = ResponseStamp()
+    private var fileWritesInFlight = 0
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+
+    init(site: ServedSite) {
+        self.site = site
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context: context, at: .now() + site.idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if idleCheck == nil { scheduleIdleCheck(context: context, at: .now() + site.idleTimeout) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            lastActivity = .now()
+            state = .receiving(head, discardedBodyBytes: 0)
+        case (.body(let chunk), .receiving(let head, let discarded)):
+            let total = discarded + chunk.readableBytes
+            guard total <= site.maxDiscardedBodyBytes else {
+                state = .closing
+                respond(.payloadTooLarge, "request body too large\n", to: head, closing: true, context: context)
+                return
+            }
+            state = .receiving(head, discardedBodyBytes: total)
+        case (.end, .receiving(let head, _)):
+            state = .idle
+            respond(to: head, context: context)
+        default:
+            break  // closing: the rest of the connection is ignored
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Protocol errors were answered by `ProtocolErrorResponder`; anything reaching here (a
+        // reset, a failed read) ends the connection.
+        context.close(promise: nil)
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard head.method == .GET || head.method == .HEAD else {
+            site.counter.increment()
+            respond(.methodNotAllowed, "method not allowed\n", to: head, extra: [("Allow", "GET, HEAD")], context: context)
+            return
+        }
+        if Self.pathOnly(head.uri) == site.healthPath {
+            let healthy = site.resolver.rootIsServable()
+            respond(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "root not readable\n", to: head, context: context)
+            return
+        }
+        site.counter.increment()
+        let path: RequestPath
+        do {
+            path = try RequestPath(target: head.uri)
+        } catch {
+            respond(.badRequest, "bad request path\n", to: head, context: context)
+            return
+        }
+        switch site.resolver.resolve(path) {
+        case .notFound:
+            respond(.notFound, "not found\n", to: head, context: context)
+        case .forbidden:
+            respond(.forbidden, "forbidden\n", to: head, context: context)
+        case .redirectToDirectory:
+            respond(.movedPermanently, "moved permanently\n", to: head, extra: [("Location", Self.withTrailingSlash(head.uri))], context: context)
+        case .file(let file):
+            sendFile(file, to: head, context: context)
+        }
+    }
+
+    private func sendFile(_ file: FileResolver.OpenFile, to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let plan = FileResponsePlan(
+            method: request.method, requestHeaders: request.headers, size: file.size, modified: file.modified,
+            mediaType: MediaTypes.type(forFileName: file.name)
+        )
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
+        let keepAlive = request.isKeepAlive
+        var headers = plan.headers
+        stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: plan.status, headers: headers))), promise: nil)
+        if plan.bodyLength > 0 {
+            let start = Int(plan.bodyOffset)
+            let region = FileRegion(fileHandle: handle, readerIndex: start, endIndex: start + Int(plan.bodyLength))
+            context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+        } else if let text = plan.textBody, request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        }
+        fileWritesInFlight += 1
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            try? handle.close()
+            self.fileWritesInFlight -= 1
+            self.lastActivity = .now()
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    /// A short text answer (errors, health, redirects).
+    private func respond(
+        _ status: HTTPResponseStatus, _ text: String, to request: HTTPRequestHead,
+        extra: [(String, String)] = [], closing: Bool = false, context: ChannelHandlerContext
+    ) {
+        let keepAlive = request.isKeepAlive && !closing
+        var headers = HTTPHeaders(extra)
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        }
+        lastActivity = .now()
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.idleCheckFired(context: context)
+        }
+    }
+
+    private func idleCheckFired(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        if fileWritesInFlight > 0 {
+            scheduleIdleCheck(context: context, at: now + site.idleTimeout)
+        } else if now >= lastActivity + site.idleTimeout {
+            idleCheck = nil
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(context: context, at: lastActivity + site.idleTimeout)
+        }
+    }
+
+    /// The target without its query or fragment.
+    static func pathOnly(_ target: String) -> Substring {
+        let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? target.endIndex
+        return target[..<end]
+    }
+
+    /// `/dir?x=1` → `/dir/?x=1`: the redirect keeps the query, as nginx does.
+    static func withTrailingSlash(_ target: String) -> String {
+        let path = pathOnly(target)
+        return path + "/" + target[path.endIndex...]
+    }
+}

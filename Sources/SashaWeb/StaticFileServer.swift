@@ -1,0 +1,121 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SashaSDK
+
+/// The embedded static web server of a serving member: `service.root` on the member's own
+/// address at `service.port`, over HTTP/1.1 with keep-alive and pipelining.
+///
+/// ```swift
+/// let server = try await StaticFileServer.start(configuration: config, group: group, logger: logger)
+/// server.requestsServed  // any thread, any time
+/// await server.stop()    // stops listening and closes every connection
+/// ```
+public final class StaticFileServer: Sendable {
+    public let configuration: WebServerConfiguration
+    /// The address actually bound (with the kernel's port when `configuration.port` is 0).
+    public let localAddress: SocketAddress
+    private let serverChannel: any Channel
+    private let counter: RequestCounter
+    private let connections: ConnectionRegistry
+    private let logger: Logger
+
+    /// Requests answered since start, errors included; requests for `healthPath` are not counted,
+    /// so the health monitor's probes do not inflate what the member served.
+    public var requestsServed: UInt64 { counter.value }
+
+    /// Connections open now.
+    public var openConnections: Int { connections.count }
+
+    private init(
+        configuration: WebServerConfiguration, localAddress: SocketAddress, serverChannel: any Channel,
+        counter: RequestCounter, connections: ConnectionRegistry, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.localAddress = localAddress
+        self.serverChannel = serverChannel
+        self.counter = counter
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Binds and starts serving. Throws `WebServerError` naming the address, port and likely fix
+    /// when the socket cannot be bound. A missing root is not an error: see `WebServerConfiguration.root`.
+    public static func start(
+        configuration: WebServerConfiguration, group: any EventLoopGroup, logger: Logger
+    ) async throws -> StaticFileServer {
+        let counter = RequestCounter()
+        let connections = ConnectionRegistry()
+        let site = ServedSite(
+            resolver: FileResolver(root: configuration.root),
+            healthPath: configuration.healthPath,
+            maxDiscardedBodyBytes: configuration.maxDiscardedBodyBytes,
+            idleTimeout: .seconds(configuration.idleTimeoutSeconds),
+            counter: counter
+        )
+        let limits = configuration.decoderLimits
+
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: configuration.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: false,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: limits
+                    )
+                    try pipeline.addHandler(ProtocolErrorResponder())
+                    try pipeline.addHandler(StaticFileHandler(site: site))
+                }
+            }
+
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.address.description, port: Int(configuration.port)).get()
+        } catch {
+            throw WebServerError.bindFailed(
+                address: configuration.address, port: configuration.port,
+                errno: (error as? IOError)?.errnoCode, underlying: error
+            )
+        }
+        guard let localAddress = channel.localAddress else {
+            try? await channel.close()
+            throw WebServerError(description: "web server on \(configuration.address):\(configuration.port) has no local address after bind")
+        }
+        if !site.resolver.rootIsServable() {
+            logger.warning("web root is not a readable folder; health answers 503 until it is", metadata: ["root": "\(configuration.root)"])
+        }
+        logger.info("web server listening", metadata: ["address": "\(localAddress)", "root": "\(configuration.root)"])
+        return StaticFileServer(
+            configuration: configuration, localAddress: localAddress, serverChannel: channel,
+            counter: counter, connections: connections, logger: logger
+        )
+    }
+
+    /// Stops accepting, closes every open connection (responses in flight are cut), and returns
+    /// when all are closed. Safe to call more than once.
+    public func stop() async {
+        try? await serverChannel.close()
+        await connections.closeAll()
+        logger.info("web server stopped", metadata: ["address": "\(localAddress)"])
+    }
+}
+
+extension WebServerConfiguration {
+    /// `maxHeaderBytes` as the decoder's limits: beyond them it fails with `headerOverflow`,
+    /// which `ProtocolErrorResponder` answers with 431.
+    var decoderLimits: NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderBytes
+        limits.maxHeaderListSize = maxHeaderBytes
+        limits.maxHeaderFieldCount = 256
+        return limits
+    }
+}
