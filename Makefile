@@ -1,16 +1,22 @@
 # The two things a newcomer runs; see README.md.
 SWIFT ?= swift
 EXAMPLE_POLICY := examples/custom-policy
+EXAMPLE_STRATEGY := examples/custom-strategy
 
-.PHONY: demo test build example-plugin tsan fuzz fuzz-smoke bench clean
+.PHONY: demo ring-demo test build example-plugin tsan fuzz fuzz-smoke bench bench-l7 clean
 
-## demo: five ring members on loopback (examples/loopback.yaml): their view, a kill -9 of the
-## dispatcher and the failover; then what plugins this machine can load.
-demo: build example-plugin
+## demo: the five-member cluster of examples/loopback.yaml on 127.0.0.1-127.0.0.5 (no root):
+## the l7 dispatcher routes and caches, the others serve examples/www; a live screen until Ctrl-C
+## (or DURATION seconds: make demo DURATION=20).
+demo: build
+	.build/debug/sasha demo $(if $(DURATION),--duration $(DURATION))
+
+## ring-demo: the ring alone: five members, kill -9 of the dispatcher, the failover.
+ring-demo: build example-plugin
 	examples/ring-demo.sh
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
-## test: the whole test suite (builds the plugins and the example plugin first, then runs the
+## test: the whole test suite (builds the plugins and the example plugins first, then runs the
 ## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds).
 test: build example-plugin
 	$(SWIFT) test
@@ -22,6 +28,7 @@ build:
 
 example-plugin:
 	cd $(EXAMPLE_POLICY) && $(SWIFT) build
+	cd $(EXAMPLE_STRATEGY) && $(SWIFT) build
 
 tsan:
 	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
@@ -45,5 +52,10 @@ bench:
 	$(SWIFT) build -c release
 	.build/release/sasha-bench-pick
 
+## bench-l7: Sasha l7 against HAProxy, nginx and direct (needs wrk haproxy nginx-light).
+bench-l7:
+	$(SWIFT) build -c release
+	python3 Benchmarks/L7/l7_bench.py --rounds 3
+
 clean:
-	rm -rf .build .build-tsan .build-fuzz $(EXAMPLE_POLICY)/.build
+	rm -rf .build .build-tsan .build-fuzz $(EXAMPLE_POLICY)/.build $(EXAMPLE_STRATEGY)/.build

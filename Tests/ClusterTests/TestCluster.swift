@@ -33,7 +33,7 @@ final class TestCluster {
     static func yaml(port: Int, members: [String], timing: Timing, security: String, controlDir: String,
                      metrics: String? = nil) -> String {
         """
-        cluster: { name: test, vip: 127.0.0.100, ports: [8080] }
+        cluster: { name: test, vip: 127.0.0.100, ports: [\(port + 1000)] }
         ring:
           port: \(port)
           members: [\(members.joined(separator: ", "))]

@@ -13,6 +13,13 @@ public final class DemoTraffic: Sendable {
         /// Answers that were not 2xx/304.
         public var errors: UInt64 = 0
         public var cacheHits: UInt64 = 0
+
+        public init(answered: UInt64 = 0, failed: UInt64 = 0, errors: UInt64 = 0, cacheHits: UInt64 = 0) {
+            self.answered = answered
+            self.failed = failed
+            self.errors = errors
+            self.cacheHits = cacheHits
+        }
     }
 
     let host: String
