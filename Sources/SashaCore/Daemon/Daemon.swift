@@ -94,6 +94,8 @@ public final class Daemon: Sendable {
         if let service {
             responder.service = { service.status }
             service.onHealthChange = { [weak node] healthy in node?.setHealthy(healthy) }
+            // A verdict that came before the ring was listening.
+            if !service.status.healthy { node.setHealthy(false) }
         }
         let controlChannel: any Channel
         do {

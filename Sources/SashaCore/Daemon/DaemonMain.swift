@@ -48,6 +48,12 @@ public enum DaemonMain {
             daemon = try Daemon.start(settings, logger: logger, registry: registry, runner: runner, service: service)
         } catch {
             printError("sasha run: \(error.description)")
+            let stopped = DispatchSemaphore(value: 0)
+            Task {
+                await service.stop()
+                stopped.signal()
+            }
+            stopped.wait()
             return 1
         }
         var configuration = ServiceGroupConfiguration(
