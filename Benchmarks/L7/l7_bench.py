@@ -494,7 +494,8 @@ def goals(results, memory):
 
 def report(results, memory, unavailable, args):
     lines = [f"{args.rounds} round(s), wrk -t1 -c{args.connections} -d{args.duration}; median over rounds "
-             f"(range of requests/s in brackets); latency in ms.", "",
+             f"(range of requests/s in brackets); latency in ms. Load average at the start "
+             f"{args.load_before[0]:.1f}, at the end {os.getloadavg()[0]:.1f} (1 min).", "",
              "| front end | 1 KiB req/s | p50 | p99 | 64 KiB req/s | p50 | p99 | req/s vs direct (1 KiB / 64 KiB) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name in FRONT_ENDS:
@@ -569,6 +570,7 @@ def main():
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard) if hard != resource.RLIM_INFINITY else wanted, hard))
 
+    args.load_before = os.getloadavg()
     bench = Bench(args)
     # SIGTERM ends the run like Ctrl-C: through the finally below.
     signal.signal(signal.SIGTERM, interrupted)
