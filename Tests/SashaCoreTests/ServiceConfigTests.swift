@@ -25,7 +25,7 @@ struct ServiceConfigTests {
     func bothRefused() {
         let problems = ConfigLoader.load(yaml: Self.head + "service:\n  root: www\n  external_port: 8081\n", file: "t.yaml").diagnostics
         #expect(problems.count == 1)
-        #expect(problems.first?.description.hasPrefix("t.yaml:6:18: service.root and service.external_port both name the service") == true,
+        #expect(problems.first?.description.hasPrefix("t.yaml:5:18: service.root and service.external_port both name the service") == true,
                 "\(problems)")
     }
 
