@@ -1,0 +1,118 @@
+import HTTPCache
+import NIOHTTP1
+import Testing
+
+/// What the request says about being answered from the cache.
+@Suite("Request rules")
+struct RequestRulesTests {
+    let get = request()
+    let fresh = response(.ok, [("Cache-Control", "max-age=60")])
+
+    @Test func requestNoStoreIsServedButNeverFilled() {
+        let cache = makeCache()
+        let noStore = request(.GET, "/page", [("Cache-Control", "no-store")])
+        #expect(cache.lookup(noStore, now: 0, whenFilled: noCallback).isBypass)
+        #expect(play(cache, get, fresh, at: 0))
+        #expect(cache.lookup(noStore, now: 1, whenFilled: noCallback).hit != nil)
+    }
+
+    @Test(arguments: [
+        [("Cache-Control", "no-cache")], [("Pragma", "no-cache")], [("Cache-Control", "max-age=0")],
+        [("cache-control", "No-Cache, max-age=600")],
+    ])
+    func revalidatingRequestsGoUpstreamAndReplaceTheEntry(headers: [(String, String)]) {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, body: "old", at: 0))
+        let reload = request(.GET, "/page", headers)
+        #expect(play(cache, reload, fresh, body: "new", at: 1 * second))
+        let hit = cache.lookup(get, now: 2 * second, whenFilled: noCallback).hit
+        #expect(hit.map { String(buffer: $0.body) } == "new")
+        #expect(cache.statistics.entries == 1)
+        #expect(cache.statistics.invalidations == 1)
+    }
+
+    @Test func revalidatingRequestDuringAnotherFillBypasses() {
+        let cache = makeCache()
+        let leader = cache.lookup(get, now: 0, whenFilled: noCallback).fill
+        #expect(leader != nil)
+        #expect(cache.lookup(request(.GET, "/page", [("Pragma", "no-cache")]), now: 0, whenFilled: noCallback).isBypass)
+        leader?.abandon()
+    }
+
+    @Test func requestMaxAgeRejectsOlderEntries() {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, at: 0))
+        let young = request(.GET, "/page", [("Cache-Control", "max-age=10")])
+        #expect(cache.lookup(young, now: 10 * second, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(young, now: 11 * second, whenFilled: noCallback).fill != nil)
+    }
+
+    @Test func requestMinFreshRejectsEntriesAboutToExpire() {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, at: 0))
+        let picky = request(.GET, "/page", [("Cache-Control", "min-fresh=20")])
+        #expect(cache.lookup(picky, now: 40 * second, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(picky, now: 41 * second, whenFilled: noCallback).fill != nil)
+    }
+
+    @Test func rangeRequestsBypass() {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, at: 0))
+        #expect(cache.lookup(request(.GET, "/page", [("Range", "bytes=0-3")]), now: 1, whenFilled: noCallback).isBypass)
+    }
+
+    @Test(arguments: [HTTPMethod.OPTIONS, .TRACE, .CONNECT, .RAW(value: "PROPFIND")])
+    func otherMethodsBypassAndLeaveEntries(method: HTTPMethod) {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, at: 0))
+        #expect(cache.lookup(request(method, "/page"), now: 1, whenFilled: noCallback).isBypass)
+        #expect(cache.lookup(get, now: 1, whenFilled: noCallback).hit != nil)
+    }
+
+    @Test(arguments: [HTTPMethod.POST, .PUT, .DELETE, .PATCH])
+    func unsafeMethodsBypassAndInvalidateTheirURL(method: HTTPMethod) {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, at: 0))
+        #expect(play(cache, request(.GET, "/other"), fresh, at: 0))
+        #expect(cache.lookup(request(method, "/page"), now: 1, whenFilled: noCallback).isBypass)
+        #expect(cache.lookup(get, now: 1, whenFilled: noCallback).fill != nil)
+        #expect(cache.lookup(request(.GET, "/other"), now: 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.statistics.invalidations == 1)
+    }
+
+    @Test func disabledCacheBypassesEverything() {
+        let cache = makeCache(enabled: false)
+        #expect(cache.lookup(get, now: 0, whenFilled: noCallback).isBypass)
+        #expect(cache.lookup(request(.HEAD), now: 0, whenFilled: noCallback).isBypass)
+        #expect(cache.statistics == CacheStatistics())
+    }
+
+    @Test func keyIsHostCaseInsensitiveAndTargetExact() {
+        let cache = makeCache()
+        #expect(play(cache, request(.GET, "/page?a=1", host: "Example.TEST"), fresh, at: 0))
+        #expect(cache.lookup(request(.GET, "/page?a=1", host: "example.test"), now: 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(request(.GET, "/page?a=2", host: "example.test"), now: 1, whenFilled: noCallback).fill != nil)
+        #expect(cache.lookup(request(.GET, "/page?a=1", host: "other.test"), now: 1, whenFilled: noCallback).fill != nil)
+    }
+
+    @Test func headIsServedFromGetEntryWithoutBody() throws {
+        let cache = makeCache()
+        #expect(play(cache, get, fresh, body: "0123456789", at: 0))
+        let hit = try #require(cache.lookup(request(.HEAD), now: 1, whenFilled: noCallback).hit)
+        #expect(hit.body.readableBytes == 0)
+        #expect(!hit.includesBody)
+        #expect(hit.responseHead(now: 1).headers["Content-Length"] == ["10"])
+    }
+
+    @Test func headEntryAnswersHeadButNotGet() throws {
+        let cache = makeCache()
+        #expect(play(cache, request(.HEAD), response(.ok, [("Cache-Control", "max-age=60"), ("Content-Length", "42")]), body: "", at: 0))
+        let hit = try #require(cache.lookup(request(.HEAD), now: 1, whenFilled: noCallback).hit)
+        #expect(hit.responseHead(now: 1).headers["Content-Length"] == ["42"])
+        // A GET needs a body: it fills, and its entry then serves HEADs too.
+        #expect(play(cache, get, fresh, body: "abc", at: 2))
+        let head = try #require(cache.lookup(request(.HEAD), now: 3, whenFilled: noCallback).hit)
+        #expect(head.responseHead(now: 3).headers["Content-Length"] == ["3"])
+        #expect(cache.statistics.entries == 1)
+    }
+}
