@@ -18,7 +18,9 @@ struct ServedSite: Sendable {
 /// out as `FileRegion`s (sendfile: no copy through user space, no whole file in memory).
 ///
 /// Idle connections are closed after `idleTimeout`, counted from the last request head or the
-/// end of the last file write; a connection whose file is still being written is never idle.
+/// end of the last file body. While a body is being written the connection is not idle, but it
+/// is closed when no chunk completes within `idleTimeout` (the client stopped reading) or the
+/// file became shorter than promised (see `FileTransfer`).
 final class StaticFileHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -33,7 +35,9 @@ final class StaticFileHandler: ChannelInboundHandler {
     private let site: ServedSite
     private var state = State.idle
     private var stamp = ResponseStamp()
-    private var fileWritesInFlight = 0
+    /// The file body being written, if any (one at a time: the pipelining handler holds the
+    /// next request back until this response's `.end`).
+    private var transfer: FileTransfer?
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
@@ -129,20 +133,59 @@ final class StaticFileHandler: ChannelInboundHandler {
         var headers = plan.headers
         stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: plan.status, headers: headers))), promise: nil)
-        if plan.bodyLength > 0 {
-            let start = Int(plan.bodyOffset)
-            let region = FileRegion(fileHandle: handle, readerIndex: start, endIndex: start + Int(plan.bodyLength))
+        transfer = FileTransfer(handle: handle, offset: plan.bodyOffset, length: plan.bodyLength, keepAlive: keepAlive)
+        guard plan.bodyLength > 0 else {
+            if let text = plan.textBody, request.method != .HEAD {
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+                self.transferEnded(succeeded: result.isSuccess, context: context)
+            }
+            return
+        }
+        writeNextChunk(context: context)
+        if transfer != nil {
+            // The socket is backed up: watch this transfer closely (stall, truncated file).
+            idleCheck?.cancel()
+            scheduleIdleCheck(context: context, at: .now() + min(Self.transferCheckInterval, site.idleTimeout))
+        }
+    }
+
+    /// How often a transfer that did not finish at once is checked for a stall or a short file.
+    private static let transferCheckInterval = TimeAmount.seconds(1)
+
+    private func writeNextChunk(context: ChannelHandlerContext) {
+        guard var current = transfer else { return }
+        guard !current.fileShrank() else {
+            transferEnded(succeeded: false, context: context)
+            return
+        }
+        let (region, isLast) = current.nextRegion()
+        transfer = current
+        if isLast {
             context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
-        } else if let text = plan.textBody, request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+                self.transferEnded(succeeded: result.isSuccess, context: context)
+            }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.body(.fileRegion(region)))).assumeIsolated().whenComplete { result in
+                guard result.isSuccess else {
+                    self.transferEnded(succeeded: false, context: context)
+                    return
+                }
+                self.transfer?.lastProgress = .now()
+                self.writeNextChunk(context: context)
+            }
         }
-        fileWritesInFlight += 1
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            try? handle.close()
-            self.fileWritesInFlight -= 1
-            self.lastActivity = .now()
-            if !keepAlive { context.close(promise: nil) }
-        }
+    }
+
+    /// Closes the file; closes the connection too if the body was cut short or must not be kept.
+    private func transferEnded(succeeded: Bool, context: ChannelHandlerContext) {
+        guard let finished = transfer else { return }
+        transfer = nil
+        try? finished.handle.close()
+        lastActivity = .now()
+        if !succeeded || !finished.keepAlive { context.close(promise: nil) }
     }
 
     /// A short text answer (errors, health, redirects).
@@ -176,11 +219,16 @@ final class StaticFileHandler: ChannelInboundHandler {
     }
 
     private func idleCheckFired(context: ChannelHandlerContext) {
+        idleCheck = nil
         let now = NIODeadline.now()
-        if fileWritesInFlight > 0 {
-            scheduleIdleCheck(context: context, at: now + site.idleTimeout)
+        if let transfer {
+            // Closing fails the pending write, whose completion then closes the file.
+            if now - transfer.lastProgress >= site.idleTimeout || transfer.fileShrank() {
+                context.close(promise: nil)
+            } else {
+                scheduleIdleCheck(context: context, at: now + min(Self.transferCheckInterval, site.idleTimeout))
+            }
         } else if now >= lastActivity + site.idleTimeout {
-            idleCheck = nil
             context.close(promise: nil)
         } else {
             scheduleIdleCheck(context: context, at: lastActivity + site.idleTimeout)
@@ -197,5 +245,11 @@ final class StaticFileHandler: ChannelInboundHandler {
     static func withTrailingSlash(_ target: String) -> String {
         let path = pathOnly(target)
         return path + "/" + target[path.endIndex...]
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { true } else { false }
     }
 }

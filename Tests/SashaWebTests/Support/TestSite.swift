@@ -34,6 +34,10 @@ final class TestSite {
         return logger
     }()
 
+    /// 1 MiB of a pattern that repeats neither every 256 bytes nor every 64 KiB, so a misplaced
+    /// chunk is noticed; computed once for all tests.
+    static let bigPattern: [UInt8] = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8 &+ $0 >> 16) }
+
     let folder: TemporaryFolder
     let root: String
     let bigFile: [UInt8]
@@ -51,7 +55,7 @@ final class TestSite {
         _ = try folder.write("root/data.json", "{\"a\": 1}\n")
         _ = try folder.write("root/blob", "opaque")
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]).write(to: URL(fileURLWithPath: root + "/logo.png"))
-        bigFile = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        bigFile = Self.bigPattern
         try Data(bigFile).write(to: URL(fileURLWithPath: root + "/big.bin"))
         _ = try folder.subfolder("root/docs")
         _ = try folder.write("root/docs/index.html", "<h1>docs</h1>\n")

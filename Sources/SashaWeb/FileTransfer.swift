@@ -1,0 +1,52 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One file body on its way out, written as a chain of `FileRegion` chunks (sendfile).
+///
+/// Chunks give the connection a heartbeat: each completed chunk is progress, so a client that
+/// stops reading can be told apart from a slow download (nginx's `send_timeout`). They also let
+/// the server notice a file truncated while it is served: sendfile then writes nothing, forever,
+/// so before each chunk, and on every watchdog tick, the file's size is checked against what the
+/// response promised, and a short file ends the connection.
+struct FileTransfer {
+    /// Big enough that sendfile calls stay few, small enough that a client reading at a few
+    /// kilobytes a second still shows progress within the idle timeout.
+    static let chunkSize = 256 * 1024
+
+    let handle: NIOFileHandle
+    let keepAlive: Bool
+    private let end: Int
+    private var next: Int
+    /// When the last chunk finished (or the transfer started).
+    var lastProgress: NIODeadline
+
+    init(handle: NIOFileHandle, offset: UInt64, length: UInt64, keepAlive: Bool) {
+        self.handle = handle
+        self.keepAlive = keepAlive
+        self.next = Int(offset)
+        self.end = Int(offset + length)
+        self.lastProgress = .now()
+    }
+
+    /// The next chunk, and whether it is the last one.
+    mutating func nextRegion() -> (region: FileRegion, isLast: Bool) {
+        let chunkEnd = min(next + Self.chunkSize, end)
+        let region = FileRegion(fileHandle: handle, readerIndex: next, endIndex: chunkEnd)
+        next = chunkEnd
+        return (region, chunkEnd == end)
+    }
+
+    /// Whether the file is now shorter than the bytes this response promised.
+    func fileShrank() -> Bool {
+        let size = try? handle.withUnsafeFileDescriptor { descriptor -> Int in
+            var status = stat()
+            return fstat(descriptor, &status) == 0 ? Int(status.st_size) : -1
+        }
+        return (size ?? -1) < end
+    }
+}
