@@ -1,0 +1,73 @@
+import Synchronization
+import SashaSDK
+
+/// Counters for one server that outlive server-list changes: its failures in a row (for ejection)
+/// and the requests it was handed (for stats). Atomics, bumped from every event loop.
+final class ServerCounters: Sendable {
+    let address: IPv4Address
+    let consecutiveFailures = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+
+    init(address: IPv4Address) { self.address = address }
+}
+
+/// The servers and the routing table as of the last `serversChanged`: an immutable snapshot that
+/// every event loop reads for each request (through a `SnapshotCell`) and that is replaced whole.
+final class ServerDirectory: Sendable {
+    struct Entry: Sendable {
+        let port: UInt16
+        let isUp: Bool
+        let counters: ServerCounters
+    }
+
+    let entries: [IPv4Address: Entry]
+    let rules: [RoutingRule]
+    /// For each rule, the tag id its requests go to (nil: any server, when its tag is unknown and
+    /// there is no default tag).
+    let ruleGroups: [Int?]
+    /// Where requests no rule matched go: nil means any server.
+    let defaultGroup: Int?
+
+    init(entries: [IPv4Address: Entry], rules: [RoutingRule], ruleGroups: [Int?], defaultGroup: Int?) {
+        self.entries = entries
+        self.rules = rules
+        self.ruleGroups = ruleGroups
+        self.defaultGroup = defaultGroup
+    }
+
+    static let empty = ServerDirectory(entries: [:], rules: [], ruleGroups: [], defaultGroup: nil)
+
+    /// Builds the snapshot for a new server list. Counters of known servers carry over (and
+    /// `counters` gains the new ones). Returns warnings for rules whose tag no server has.
+    static func build(
+        _ list: ServerList, rules: [RoutingRule], defaultTag: String?, counters: inout [IPv4Address: ServerCounters]
+    ) -> (directory: ServerDirectory, warnings: [String]) {
+        var entries: [IPv4Address: Entry] = [:]
+        for server in list.servers {
+            let serverCounters = counters[server.address] ?? ServerCounters(address: server.address)
+            counters[server.address] = serverCounters
+            entries[server.address] = Entry(port: server.port, isUp: server.isEligible, counters: serverCounters)
+        }
+        var warnings: [String] = []
+        var defaultGroup: Int?
+        if let defaultTag {
+            if let id = list.tagNames.firstIndex(of: defaultTag) {
+                defaultGroup = id
+            } else {
+                warnings.append("default_tag '\(defaultTag)' is carried by no server; unmatched requests go to any server")
+            }
+        }
+        let ruleGroups = rules.enumerated().map { index, rule -> Int? in
+            if let id = list.tagNames.firstIndex(of: rule.tag) { return id }
+            warnings.append("rules.\(index): no server has tag '\(rule.tag)'; its requests go to the default group")
+            return defaultGroup
+        }
+        return (ServerDirectory(entries: entries, rules: rules, ruleGroups: ruleGroups, defaultGroup: defaultGroup), warnings)
+    }
+
+    /// The tag id a request is routed to (first matching rule wins), or nil for any server.
+    func group(for request: RequestFacts) -> Int? {
+        for (index, rule) in rules.enumerated() where rule.matches(request) { return ruleGroups[index] }
+        return defaultGroup
+    }
+}

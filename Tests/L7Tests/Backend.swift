@@ -1,0 +1,224 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SashaSDK
+import Synchronization
+
+/// A small HTTP server standing in for a cluster member, on its own 127.0.2.x address (its
+/// identity for the policy). It records what it saw and can misbehave on purpose.
+final class Backend: Sendable {
+    enum Behaviour: Sendable {
+        /// Answers 200 with its name as the body (and `X-Backend: name`).
+        case answer
+        /// Answers with `size` bytes of a repeating pattern, Content-Length framed or chunked.
+        case download(size: Int, chunked: Bool)
+        /// Reads the request body and answers with its length and checksum (`"<bytes> <sum>"`).
+        case sink
+        /// Closes the connection as soon as a request head arrives.
+        case dropOnRequest
+        /// Answers with bytes that are not HTTP.
+        case garbage
+        /// Never answers.
+        case hang
+        /// Answers with `Cache-Control: max-age=60` and its name.
+        case cacheable
+    }
+
+    /// What the backend saw.
+    struct Log: Sendable {
+        var connections = 0
+        var requests = 0
+        var heads: [HTTPRequestHead] = []
+        var bodyBytes = 0
+    }
+
+    let name: String
+    let address: IPv4Address
+    let port: UInt16
+    let behaviour: Behaviour
+    private let log: NIOLockedValueBox<Log>
+    private let channel: Channel?
+
+    var seen: Log { log.withLockedValue { $0 } }
+
+    /// A backend on a fresh 127.0.2.x address. `listening: false` reserves the address only, so
+    /// connecting to it is refused.
+    init(_ name: String, behaviour: Behaviour = .answer, listening: Bool = true, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.name = name
+        self.behaviour = behaviour
+        let address = TestAddresses.next()
+        self.address = address
+        let log = NIOLockedValueBox(Log())
+        self.log = log
+        guard listening else {
+            channel = nil
+            port = 7_799
+            return
+        }
+        let channel = try ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                log.withLockedValue { $0.connections += 1 }
+                return channel.eventLoop.makeCompletedFuture {
+                    if case .garbage = behaviour {
+                        try channel.pipeline.syncOperations.addHandler(GarbageHandler(log: log))
+                        return
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(name: name, behaviour: behaviour, log: log))
+                }
+            }
+            .bind(host: address.description, port: 0).wait()
+        self.channel = channel
+        port = UInt16(channel.localAddress!.port!)
+    }
+
+    func server(tags: UInt64 = 0, up: Bool = true) -> Server {
+        Server(address: address, port: port, tagMask: tags, isUp: up)
+    }
+
+    func close() { try? channel?.close().wait() }
+}
+
+private final class BackendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let name: String
+    let behaviour: Backend.Behaviour
+    let log: NIOLockedValueBox<Backend.Log>
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+    private var checksum: UInt64 = 0
+
+    init(name: String, behaviour: Backend.Behaviour, log: NIOLockedValueBox<Backend.Log>) {
+        self.name = name
+        self.behaviour = behaviour
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            bodyBytes = 0
+            checksum = 0
+            log.withLockedValue {
+                $0.requests += 1
+                $0.heads.append(head)
+            }
+            switch behaviour {
+            case .dropOnRequest:
+                context.close(promise: nil)
+            default:
+                break
+            }
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+            checksum = PatternBytes.checksum(buffer, seed: checksum)
+            let count = buffer.readableBytes
+            log.withLockedValue { $0.bodyBytes += count }
+        case .end:
+            guard let head else { return }
+            respond(context, to: head)
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, to head: HTTPRequestHead) {
+        var headers = HTTPHeaders()
+        headers.add(name: "x-backend", value: name)
+        switch behaviour {
+        case .answer, .cacheable:
+            if case .cacheable = behaviour { headers.add(name: "cache-control", value: "max-age=60") }
+            let body = name
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .sink:
+            let body = "\(bodyBytes) \(checksum)"
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .download(let size, let chunked):
+            if !chunked { headers.add(name: "content-length", value: String(size)) }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            streamPattern(context, remaining: size, offset: 0)
+        case .dropOnRequest, .garbage, .hang:
+            break
+        }
+    }
+
+    private func write(_ context: ChannelHandlerContext, head: HTTPRequestHead, headers: HTTPHeaders, body: [ByteBuffer]) {
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        for buffer in body { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Writes the pattern in 64 KiB pieces, each after the previous one left, so the backend
+    /// itself holds little and a stalled reader shows as a stalled writer.
+    private func streamPattern(_ context: ChannelHandlerContext, remaining: Int, offset: Int) {
+        guard remaining > 0 else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        let count = min(remaining, 65_536)
+        let buffer = PatternBytes.buffer(offset: offset, count: count, allocator: context.channel.allocator)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer)))).whenSuccess {
+            let (handler, context) = loopBound.value
+            handler.streamPattern(context, remaining: remaining - count, offset: offset + count)
+        }
+    }
+}
+
+/// Answers any request with bytes that are not HTTP, then closes.
+private final class GarbageHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let log: NIOLockedValueBox<Backend.Log>
+    private var answered = false
+
+    init(log: NIOLockedValueBox<Backend.Log>) { self.log = log }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        answered = true
+        log.withLockedValue { $0.requests += 1 }
+        let reply = context.channel.allocator.buffer(string: "SPLAT 999 whatever\r\nnot: http\r\n\r\n")
+        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// A deterministic byte pattern, so a receiver can check a large body without keeping it.
+enum PatternBytes {
+    static func byte(at offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset &* 7 &+ offset >> 9) }
+
+    /// A rolling checksum over a buffer's bytes (through a raw pointer: fast in debug builds).
+    static func checksum(_ buffer: ByteBuffer, seed: UInt64) -> UInt64 {
+        buffer.withUnsafeReadableBytes { bytes in
+            var sum = seed
+            for index in 0..<bytes.count { sum = sum &* 31 &+ UInt64(bytes[index]) }
+            return sum
+        }
+    }
+
+    static func buffer(offset: Int, count: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: count)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
+            for index in 0..<count { pointer[index] = byte(at: offset + index) }
+            return count
+        }
+        return buffer
+    }
+}
+
+/// Fresh loopback addresses in 127.0.2.0/24 for each backend and proxy, so that tests running in
+/// parallel never share an address (server identities, exclusions and ports stay apart).
+enum TestAddresses {
+    private static let counter = Atomic<UInt32>(0)
+
+    static func next() -> IPv4Address {
+        let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        precondition(n < 254, "out of 127.0.2.x test addresses")
+        return IPv4Address(0x7F00_0200 | n)
+    }
+}

@@ -1,0 +1,90 @@
+import NIOCore
+import NIOHTTP1
+@testable import L7Strategy
+@testable import SashaCore
+import SashaSDK
+import Testing
+
+/// Servers that refuse, drop, hang or talk nonsense.
+@Suite struct FailureTests {
+    @Test func aRefusedGetIsRetriedOnAnotherServer() async throws {
+        let dead = try Backend("dead", listening: false), alive = try Backend("alive")
+        defer { alive.close() }
+        let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 100}}"#, backends: [dead, alive])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        for index in 0..<4 {
+            let response = try await client.get("/r/\(index)")
+            #expect(response.status == 200)
+            #expect(response.text == "alive")
+        }
+        #expect(proxy.stat("retries") >= 2)
+    }
+
+    @Test func aDroppedGetIsRetriedButADroppedPostIsNot() async throws {
+        let dropper = try Backend("dropper", behaviour: .dropOnRequest), good = try Backend("good")
+        defer { dropper.close(); good.close() }
+        let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 100}}"#, backends: [dropper, good])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        for _ in 0..<4 { #expect(try await client.get("/g").text == "good") }
+        var statuses: [UInt] = []
+        for _ in 0..<4 {
+            client.send(.POST, "/p", body: ByteBuffer(string: "data"))
+            statuses.append(try await client.response().status)
+        }
+        // Round-robin sends half the POSTs to the dropper: those are not sent again.
+        #expect(statuses.filter { $0 == 502 }.count == 2)
+        #expect(statuses.filter { $0 == 200 }.count == 2)
+        #expect(dropper.seen.heads.filter { $0.method == .POST }.count == 2)
+    }
+
+    @Test func aServerFailingRepeatedlyIsExcludedThroughTheHost() async throws {
+        let dead = try Backend("dead", listening: false), alive = try Backend("alive")
+        defer { alive.close() }
+        let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 3, "eject_for_ms": 60000}}"#, backends: [dead, alive])
+        defer { proxy.stop() }
+        defer { ServerExclusions.shared.exclude(dead.address, forNanoseconds: 0) }
+        let client = try await proxy.client()
+        defer { client.close() }
+        #expect(!ServerExclusions.shared.isExcluded(dead.address))
+        for _ in 0..<8 { #expect(try await client.get("/e").status == 200) }
+        #expect(ServerExclusions.shared.isExcluded(dead.address))
+        #expect(!ServerExclusions.shared.isExcluded(alive.address))
+        #expect(proxy.stat("ejections") >= 1)
+    }
+
+    @Test func retriesExhaustedIs502() async throws {
+        let one = try Backend("one", listening: false), two = try Backend("two", listening: false)
+        let proxy = try ProxyHarness(options: #"{"upstream": {"retries": 2, "eject_after_failures": 100}}"#, backends: [one, two])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        #expect(try await client.get("/x").status == 502)
+        #expect(proxy.stat("retries") == 2)
+    }
+
+    @Test func aMalformedResponseIs502() async throws {
+        let garbage = try Backend("garbage", behaviour: .garbage)
+        defer { garbage.close() }
+        let proxy = try ProxyHarness(backends: [garbage])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        #expect(try await client.get("/m").status == 502)
+    }
+
+    @Test func aServerThatDoesNotAnswerInTimeIs504() async throws {
+        let hang = try Backend("hang", behaviour: .hang)
+        defer { hang.close() }
+        let proxy = try ProxyHarness(options: #"{"upstream": {"response_timeout_ms": 300}}"#, backends: [hang])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        let started = ContinuousClock.now
+        #expect(try await client.get("/slow").status == 504)
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+}
