@@ -51,8 +51,8 @@ struct FileResolver: Sendable {
         case .opened(let descriptor, let status) where Self.isDirectory(status):
             close(descriptor)
             guard path.hasTrailingSlash else { return .redirectToDirectory }
-            guard case .opened(let index, let indexStatus) = Self.openInside(candidate + "/index.html", realRoot: realRoot)
-            else { return .notFound }
+            let indexOpening = Self.openInside(candidate + "/index.html", realRoot: realRoot)
+            guard case .opened(let index, let indexStatus) = indexOpening else { return .notFound }
             return Self.served(index, indexStatus, name: "index.html")
         case .opened(let descriptor, let status):
             return Self.served(descriptor, status, name: path.segments.last ?? "")

@@ -54,7 +54,8 @@ public final class ServiceHealthMonitor: Sendable {
         self.group = group
         self.logger = logger
         self.onChange = onChange
-        self.state = Mutex(State(hysteresis: HealthHysteresis(failuresToFall: options.failures, successesToRise: options.successes)))
+        let hysteresis = HealthHysteresis(failuresToFall: options.failures, successesToRise: options.successes)
+        self.state = Mutex(State(hysteresis: hysteresis))
     }
 
     /// The current verdict; nil before the first probe has finished.

@@ -95,12 +95,15 @@ final class StaticFileHandler: ChannelInboundHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard head.method == .GET || head.method == .HEAD else {
             site.counter.increment()
-            respond(.methodNotAllowed, "method not allowed\n", to: head, extra: [("Allow", "GET, HEAD")], context: context)
+            let allow = [("Allow", "GET, HEAD")]
+            respond(.methodNotAllowed, "method not allowed\n", to: head, extra: allow, context: context)
             return
         }
         if Self.pathOnly(head.uri) == site.healthPath {
             let healthy = site.resolver.rootIsServable()
-            respond(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "root not readable\n", to: head, context: context)
+            let (status, text): (HTTPResponseStatus, String) =
+                healthy ? (.ok, "ok\n") : (.serviceUnavailable, "root not readable\n")
+            respond(status, text, to: head, context: context)
             return
         }
         site.counter.increment()
@@ -117,7 +120,8 @@ final class StaticFileHandler: ChannelInboundHandler {
         case .forbidden:
             respond(.forbidden, "forbidden\n", to: head, context: context)
         case .redirectToDirectory:
-            respond(.movedPermanently, "moved permanently\n", to: head, extra: [("Location", Self.withTrailingSlash(head.uri))], context: context)
+            let location = [("Location", Self.withTrailingSlash(head.uri))]
+            respond(.movedPermanently, "moved permanently\n", to: head, extra: location, context: context)
         case .file(let file):
             sendFile(file, to: head, context: context)
         }
@@ -132,11 +136,12 @@ final class StaticFileHandler: ChannelInboundHandler {
         let keepAlive = request.isKeepAlive
         var headers = plan.headers
         stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: plan.status, headers: headers))), promise: nil)
+        let responseHead = HTTPResponseHead(version: request.version, status: plan.status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         transfer = FileTransfer(handle: handle, offset: plan.bodyOffset, length: plan.bodyLength, keepAlive: keepAlive)
         guard plan.bodyLength > 0 else {
             if let text = plan.textBody, request.method != .HEAD {
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+                writeText(text, context: context)
             }
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
                 self.transferEnded(succeeded: result.isSuccess, context: context)
@@ -198,9 +203,10 @@ final class StaticFileHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         headers.add(name: "Content-Length", value: String(text.utf8.count))
         stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        let responseHead = HTTPResponseHead(version: request.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+            writeText(text, context: context)
         }
         lastActivity = .now()
         if keepAlive {
@@ -210,6 +216,10 @@ final class StaticFileHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    private func writeText(_ text: String, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
     }
 
     private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {

@@ -78,7 +78,7 @@ public final class StaticFileServer: Sendable {
 
         let channel: any Channel
         do {
-            channel = try await bootstrap.bind(host: configuration.address.description, port: Int(configuration.port)).get()
+            channel = try await bootstrap.bind(host: "\(configuration.address)", port: Int(configuration.port)).get()
         } catch {
             throw WebServerError.bindFailed(
                 address: configuration.address, port: configuration.port,
@@ -87,10 +87,14 @@ public final class StaticFileServer: Sendable {
         }
         guard let localAddress = channel.localAddress else {
             try? await channel.close()
-            throw WebServerError(description: "web server on \(configuration.address):\(configuration.port) has no local address after bind")
+            let endpoint = "\(configuration.address):\(configuration.port)"
+            throw WebServerError(description: "web server on \(endpoint) has no local address after bind")
         }
         if !site.resolver.rootIsServable() {
-            logger.warning("web root is not a readable folder; health answers 503 until it is", metadata: ["root": "\(configuration.root)"])
+            logger.warning(
+                "web root is not a readable folder; health answers 503 until it is",
+                metadata: ["root": "\(configuration.root)"]
+            )
         }
         logger.info("web server listening", metadata: ["address": "\(localAddress)", "root": "\(configuration.root)"])
         return StaticFileServer(
