@@ -54,6 +54,12 @@ struct FreshnessTests {
         #expect(!play(cache, get, response(.ok, [("Date", wallNowHTTP), ("Expires", expires)]), at: 0))
     }
 
+    @Test func twoExpiresLinesAreAlreadyExpired() {
+        let cache = makeCache()
+        let expires = "Wed, 21 Oct 2015 08:28:00 GMT"
+        #expect(!play(cache, get, response(.ok, [("Date", wallNowHTTP), ("Expires", expires), ("Expires", expires)]), at: 0))
+    }
+
     @Test func maxAgeOverridesAnInvalidExpires() {
         let cache = makeCache()
         #expect(play(cache, get, response(.ok, [("Expires", "0"), ("Cache-Control", "max-age=5")]), at: 0))

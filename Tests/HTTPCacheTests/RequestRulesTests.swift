@@ -55,6 +55,18 @@ struct RequestRulesTests {
         #expect(cache.lookup(picky, now: 41 * second, whenFilled: noCallback).fill != nil)
     }
 
+    @Test(arguments: ["If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"])
+    func conditionalRequestsAreServedButNeverFillOrWait(header: String) {
+        let cache = makeCache()
+        let conditional = request(.GET, "/page", [(header, "\"v1\"")])
+        #expect(cache.lookup(conditional, now: 0, whenFilled: noCallback).isBypass)
+        let leader = cache.lookup(get, now: 0, whenFilled: noCallback).fill
+        #expect(cache.lookup(conditional, now: 0, whenFilled: noCallback).isBypass)
+        leader?.begin(fresh, now: 0)
+        leader?.finish(now: 0)
+        #expect(cache.lookup(conditional, now: 1, whenFilled: noCallback).hit != nil)
+    }
+
     @Test func rangeRequestsBypass() {
         let cache = makeCache()
         #expect(play(cache, get, fresh, at: 0))

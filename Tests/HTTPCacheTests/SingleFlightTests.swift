@@ -16,7 +16,7 @@ struct SingleFlightTests {
         fill.append(buffer("shared"))
         #expect(deliveries.all.isEmpty)
         fill.finish(now: 1)
-        let delivered = try #require(deliveries.all.first ?? nil)
+        let delivered = try #require(deliveries.all.first.flatMap { $0 })
         #expect(deliveries.all.count == 1)
         #expect(String(buffer: delivered.body) == "shared")
         #expect(delivered.responseHead(now: 1).headers["X-Cache"] == ["HIT"])
@@ -88,7 +88,7 @@ struct SingleFlightTests {
         fill.begin(fresh, now: 0)
         fill.append(buffer("body"))
         fill.finish(now: 0)
-        let delivered = try #require(deliveries.all.first ?? nil)
+        let delivered = try #require(deliveries.all.first.flatMap { $0 })
         #expect(!delivered.includesBody)
         #expect(delivered.body.readableBytes == 0)
         #expect(delivered.responseHead(now: 0).headers["Content-Length"] == ["4"])
@@ -114,6 +114,16 @@ struct SingleFlightTests {
         fill.finish(now: 0)
         #expect(gzip.all.count == 1 && gzip.all.first.map { $0 != nil } == true)
         #expect(brotli.all.count == 1 && brotli.all.first.map { $0 == nil } == true)
+    }
+
+    @Test func authorizedAndConditionalRequestsDoNotJoinAFill() throws {
+        let cache = makeCache()
+        let fill = try #require(cache.lookup(request(), now: 0, whenFilled: noCallback).fill)
+        #expect(cache.lookup(request(.GET, "/page", [("Authorization", "Bearer x")]), now: 0, whenFilled: noCallback).isBypass)
+        #expect(cache.lookup(request(.GET, "/page", [("If-None-Match", "\"a\"")]), now: 0, whenFilled: noCallback).isBypass)
+        fill.abandon()
+        #expect(cache.statistics.coalescedWaits == 0)
+        #expect(cache.statistics.bypasses == 2)
     }
 
     @Test func otherKeysDoNotWait() throws {

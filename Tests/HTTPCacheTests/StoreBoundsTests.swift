@@ -58,6 +58,15 @@ struct StoreBoundsTests {
         #expect(fill?.isStoring == false)
     }
 
+    @Test(arguments: ["-1", "abc", "99999999999999999999999", " 5"])
+    func badContentLengthDoesNotCrashAndTheBodyDecides(contentLength: String) {
+        let cache = makeCache(maxObjectBytes: 10)
+        let headers = [("Cache-Control", "max-age=60"), ("Content-Length", contentLength)]
+        #expect(play(cache, request(), response(.ok, headers), body: "short", at: 0))
+        let hit = cache.lookup(request(), now: 1, whenFilled: noCallback).hit
+        #expect(hit?.responseHead(now: 1).headers["Content-Length"] == ["5"])
+    }
+
     @Test func fillThatGrowsPastMaxObjectBytesIsAbandonedMidStream() {
         let cache = makeCache(maxObjectBytes: 10)
         let deliveries = Deliveries()

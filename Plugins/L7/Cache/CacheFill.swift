@@ -59,7 +59,7 @@ public final class CacheFill: @unchecked Sendable {
             return complete(storing: nil)
         }
         var expectedLength = 0
-        if !flight.isHead, let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }) {
+        if !flight.isHead, let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared >= 0 {
             guard declared <= cache.options.maxObjectBytes else { return complete(storing: nil) }
             expectedLength = declared
         }

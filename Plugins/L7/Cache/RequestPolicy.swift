@@ -18,7 +18,7 @@ struct RequestPolicy: Sendable, Equatable {
     var isHead: Bool
     /// May a stored response answer it? False for `no-cache`, `Pragma: no-cache`, `max-age=0`.
     var mayUseStored: Bool
-    /// May the response to it be stored? False for request `no-store`.
+    /// May the response to it be stored? False for request `no-store` and conditional requests.
     var mayStore: Bool
     /// `Authorization`: only entries (and responses) marked `public` or `s-maxage` may be shared.
     var isAuthorized: Bool
@@ -50,6 +50,13 @@ struct RequestPolicy: Sendable, Equatable {
                 if CacheControl(parsing: value).noCache { policy.mayUseStored = false }
             case 13 where name.equalsASCIICaseInsensitive("authorization"):
                 policy.isAuthorized = true
+            case 8 where name.equalsASCIICaseInsensitive("if-match") || name.equalsASCIICaseInsensitive("if-range"),
+                13 where name.equalsASCIICaseInsensitive("if-none-match"),
+                17 where name.equalsASCIICaseInsensitive("if-modified-since"),
+                19 where name.equalsASCIICaseInsensitive("if-unmodified-since"):
+                // Its answer is often a 304, not a response to store: a stored entry may answer
+                // it (a full 200 is a valid answer), but on a miss it neither fills nor waits.
+                policy.mayStore = false
             case 13 where name.equalsASCIICaseInsensitive("cache-control"):
                 if cacheControl == nil { cacheControl = CacheControl() }
                 cacheControl!.merge(value)

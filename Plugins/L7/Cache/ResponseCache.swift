@@ -17,10 +17,13 @@ public enum CacheLookup: Sendable {
     /// You are the one upstream request for this key: feed the response to the fill.
     case fill(CacheFill)
     /// Another request is fetching it: `whenFilled` is called once with the stored response, or
-    /// nil (then go upstream yourself).
+    /// nil (then go upstream yourself). It runs on the thread that ends the fill (the leader's
+    /// event loop), so hop to your own event loop before touching your channel.
     case wait
-    /// Not a cacheable request (method, Range, no-cache while another fetch runs, Authorization
-    /// while another fetch runs, request no-store on a miss, disabled): go upstream, do not fill.
+    /// Not for the cache (method, Range, disabled), or a request that may not start or join a
+    /// fill: a miss with request `no-store` or a conditional header, or one that wants its own
+    /// upstream answer (`no-cache`, `max-age`, `Authorization`) while another fetch runs. Go
+    /// upstream, do not fill.
     case bypass
 }
 
@@ -88,7 +91,8 @@ public final class ResponseCache: Sendable {
         var misses = 0
         var coalescedWaits = 0
         var stores = 0
-        var refreshBypasses = 0
+        /// Lookups that may not fill or wait on a miss (see `CacheLookup.bypass`).
+        var missBypasses = 0
     }
 
     /// - Parameter wallClock: seconds since the epoch, for `Expires` on responses without `Date`
@@ -114,7 +118,7 @@ public final class ResponseCache: Sendable {
             statistics.hits = state.hits
             statistics.misses = state.misses
             statistics.coalescedWaits = state.coalescedWaits
-            statistics.bypasses = state.refreshBypasses
+            statistics.bypasses = state.missBypasses
             statistics.stores = state.stores
             statistics.evictions = state.store.removals.evictions
             statistics.expirations = state.store.removals.expirations
@@ -163,15 +167,16 @@ public final class ResponseCache: Sendable {
                 return .hit(entry)
             }
             guard policy.mayStore else {
-                state.refreshBypasses += 1
+                state.missBypasses += 1
                 return .bypass
             }
             let getFlight = FlightKey(key: key, isHead: false)
             let ownFlight = FlightKey(key: key, isHead: policy.isHead)
             if policy.mayCoalesce {
                 // A HEAD can take its answer from a GET fill; a GET cannot from a HEAD fill.
-                for flightKey in policy.isHead ? [getFlight, ownFlight] : [getFlight] where state.flights[flightKey] != nil {
-                    state.flights[flightKey]!.waiters.append(
+                let running = state.flights[getFlight] != nil ? getFlight : state.flights[ownFlight] != nil ? ownFlight : nil
+                if let running {
+                    state.flights[running]!.waiters.append(
                         Waiter(request: request.headers, isHead: policy.isHead, whenFilled: whenFilled)
                     )
                     state.coalescedWaits += 1
@@ -179,7 +184,7 @@ public final class ResponseCache: Sendable {
                 }
             } else if state.flights[ownFlight] != nil {
                 // It wants its own upstream answer and someone else holds the fill.
-                state.refreshBypasses += 1
+                state.missBypasses += 1
                 return .bypass
             }
             state.nextFlightID += 1

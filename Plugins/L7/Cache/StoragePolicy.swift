@@ -36,7 +36,8 @@ enum StoragePolicy {
         guard status >= 200, status != 206, status != 304 else { return .refuse(.status) }
 
         var cacheControl = CacheControl()
-        var expires: String??  // .some(nil): present but unusable
+        var expires: String?
+        var expiresLines = 0
         var date: String?
         var upstreamAge: Int64 = 0
         for (name, value) in response.headers {
@@ -48,8 +49,8 @@ enum StoragePolicy {
             case 4 where name.equalsASCIICaseInsensitive("date"):
                 date = value
             case 7 where name.equalsASCIICaseInsensitive("expires"):
-                // Two Expires lines are as good as none: treat as already expired.
-                expires = expires == nil ? .some(value) : .some(nil)
+                expires = value
+                expiresLines += 1
             case 10 where name.equalsASCIICaseInsensitive("set-cookie"):
                 return .refuse(.setCookie)
             case 13 where name.equalsASCIICaseInsensitive("cache-control"):
@@ -69,8 +70,9 @@ enum StoragePolicy {
             lifetime = nanoseconds(seconds: sharedMaxAge)
         } else if let maxAge = cacheControl.maxAge {
             lifetime = nanoseconds(seconds: maxAge)
-        } else if let expires {
-            guard let expiresAt = expires.flatMap(HTTPDate.parse) else { return .refuse(.stale) }
+        } else if expiresLines > 0 {
+            // Unparsable, or two lines that may disagree: already expired (RFC 9111 §5.3).
+            guard expiresLines == 1, let expiresAt = expires.flatMap(HTTPDate.parse) else { return .refuse(.stale) }
             let base = date.flatMap(HTTPDate.parse) ?? wallClock()
             let (seconds, overflow) = expiresAt.subtractingReportingOverflow(base)
             lifetime = overflow ? 0 : nanoseconds(seconds: seconds)
