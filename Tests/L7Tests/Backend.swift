@@ -5,6 +5,10 @@ import NIOPosix
 import SashaSDK
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A small HTTP server standing in for a cluster member, on its own 127.0.2.x address (its
 /// identity for the policy). It records what it saw and can misbehave on purpose.
 final class Backend: Sendable {
@@ -188,9 +192,38 @@ private final class GarbageHandler: ChannelInboundHandler {
     }
 }
 
-/// A deterministic byte pattern, so a receiver can check a large body without keeping it.
+/// A deterministic byte pattern, so a receiver can check a large body without keeping it. It
+/// repeats every `period` bytes (a prime, so it does not line up with read sizes) and is copied
+/// and compared in blocks: debug builds are slow per byte.
 enum PatternBytes {
-    static func byte(at offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset &* 7 &+ offset >> 9) }
+    static let period = 65_521
+    /// Three periods, so any block of up to two periods starts inside the first.
+    static let table: [UInt8] = (0..<(3 * period)).map { UInt8(truncatingIfNeeded: ($0 % period) &* 7 &+ ($0 % period) >> 9) }
+
+    static func byte(at offset: Int) -> UInt8 { table[offset % period] }
+
+    static func buffer(offset: Int, count: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        precondition(count <= 2 * period)
+        var buffer = allocator.buffer(capacity: count)
+        let start = offset % period
+        table.withUnsafeBufferPointer { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[start..<start + count])) }
+        return buffer
+    }
+
+    /// Whether `buffer` holds the pattern from `offset` on.
+    static func matches(_ buffer: ByteBuffer, at offset: Int) -> Bool {
+        var checked = 0
+        return buffer.withUnsafeReadableBytes { bytes in
+            while checked < bytes.count {
+                let count = min(bytes.count - checked, period)
+                let start = (offset + checked) % period
+                let same = table.withUnsafeBytes { memcmp($0.baseAddress! + start, bytes.baseAddress! + checked, count) == 0 }
+                if !same { return false }
+                checked += count
+            }
+            return true
+        }
+    }
 
     /// A rolling checksum over a buffer's bytes (through a raw pointer: fast in debug builds).
     static func checksum(_ buffer: ByteBuffer, seed: UInt64) -> UInt64 {
@@ -199,15 +232,6 @@ enum PatternBytes {
             for index in 0..<bytes.count { sum = sum &* 31 &+ UInt64(bytes[index]) }
             return sum
         }
-    }
-
-    static func buffer(offset: Int, count: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: count)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
-            for index in 0..<count { pointer[index] = byte(at: offset + index) }
-            return count
-        }
-        return buffer
     }
 }
 

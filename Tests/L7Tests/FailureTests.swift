@@ -29,7 +29,7 @@ import Testing
         defer { proxy.stop() }
         let client = try await proxy.client()
         defer { client.close() }
-        for _ in 0..<4 { #expect(try await client.get("/g").text == "good") }
+        for index in 0..<4 { #expect(try await client.get("/g/\(index)").text == "good") }
         var statuses: [UInt] = []
         for _ in 0..<4 {
             client.send(.POST, "/p", body: ByteBuffer(string: "data"))
@@ -50,7 +50,7 @@ import Testing
         let client = try await proxy.client()
         defer { client.close() }
         #expect(!ServerExclusions.shared.isExcluded(dead.address))
-        for _ in 0..<8 { #expect(try await client.get("/e").status == 200) }
+        for index in 0..<8 { #expect(try await client.get("/e/\(index)").status == 200) }
         #expect(ServerExclusions.shared.isExcluded(dead.address))
         #expect(!ServerExclusions.shared.isExcluded(alive.address))
         #expect(proxy.stat("ejections") >= 1)

@@ -112,11 +112,7 @@ enum SlowReader {
                 result.status = head.status.code
                 result.chunked = head.headers["transfer-encoding"] == ["chunked"]
             case .body(let buffer):
-                let start = result.bytes
-                let intact = buffer.withUnsafeReadableBytes { bytes in
-                    (0..<bytes.count).allSatisfy { bytes[$0] == PatternBytes.byte(at: start + $0) }
-                }
-                if !intact { result.intact = false }
+                if !PatternBytes.matches(buffer, at: result.bytes) { result.intact = false }
                 result.bytes += buffer.readableBytes
             case .end:
                 promise.succeed(result)

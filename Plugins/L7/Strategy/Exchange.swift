@@ -1,3 +1,4 @@
+import HTTPCache
 import NIOCore
 import NIOHTTP1
 import SashaSDK
@@ -42,6 +43,9 @@ final class Exchange {
     var bodySent = false
     var requestEnded = false
     var trailers: HTTPHeaders?
+
+    /// This request is the one upstream fetch for its cache key: the response is fed to it.
+    var cacheFill: CacheFill?
 
     /// The server's response head arrived.
     var responseStarted = false

@@ -1,3 +1,4 @@
+import HTTPCache
 import NIOCore
 import NIOHTTP1
 import SashaSDK
@@ -192,7 +193,58 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             return
         }
         hold(.dispatching)
+        if let cache = environment.cache, consultCache(cache, for: exchange) { return }
         dispatch(exchange)
+    }
+
+    // MARK: Cache
+
+    /// Serves a hit, or arranges to wait for another request's fetch; false when the request
+    /// goes upstream now (as the cache's one fetch for its key, or past the cache).
+    private func consultCache(_ cache: ResponseCache, for exchange: Exchange) -> Bool {
+        guard let context else { return false }
+        let eventLoop = context.eventLoop
+        let waiting = NIOLoopBound((self, exchange), eventLoop: eventLoop)
+        let lookup = cache.lookup(exchange.request, now: environment.host.monotonicNanoseconds) { cached in
+            eventLoop.execute {
+                let (handler, exchange) = waiting.value
+                handler.cacheFilled(cached, for: exchange)
+            }
+        }
+        switch lookup {
+        case .hit(let cached):
+            serve(cached, to: exchange)
+            return true
+        case .fill(let fill):
+            exchange.cacheFill = fill
+            return false
+        case .wait:
+            return true
+        case .bypass:
+            return false
+        }
+    }
+
+    /// Another request's fetch for the same key ended: serve what it stored, or go upstream.
+    private func cacheFilled(_ cached: CachedResponse?, for exchange: Exchange) {
+        guard self.exchange === exchange, exchange.server == nil else { return }
+        if let cached { serve(cached, to: exchange) } else { dispatch(exchange) }
+    }
+
+    /// Answers from the cache without touching a server.
+    private func serve(_ cached: CachedResponse, to exchange: Exchange) {
+        guard let context else { return }
+        let keepAlive = exchange.clientKeepAlive && !loop.quiescing
+        let head = ForwardedHeaders.clientResponse(
+            cached.responseHead(now: environment.host.monotonicNanoseconds), clientVersion: exchange.request.version,
+            keepAlive: keepAlive)
+        counters.countResponse(status: head.status.code)
+        self.exchange = nil
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if cached.includesBody, cached.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(cached.body))), promise: nil)
+        }
+        endResponse(context, trailers: nil, keepAlive: keepAlive, requestEnded: exchange.requestEnded)
     }
 
     /// Asks the current policy for a server (never this member; another than those that failed
@@ -281,9 +333,12 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             exchange.clientKeepAlive = exchange.clientKeepAlive && framed && !loop.quiescing
             counters.countResponse(status: head.status.code)
             responseInProgress = true
-            let response = ForwardedHeaders.clientResponse(head, clientVersion: exchange.request.version, keepAlive: exchange.clientKeepAlive)
+            var response = ForwardedHeaders.clientResponse(head, clientVersion: exchange.request.version, keepAlive: exchange.clientKeepAlive)
+            if environment.cache != nil { ResponseCache.markMiss(&response) }
+            exchange.cacheFill?.begin(head, now: environment.host.monotonicNanoseconds)
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
+            exchange.cacheFill?.append(buffer)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             if !context.channel.isWritable {
                 counters.noteBuffered((try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
@@ -309,8 +364,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         if exchange.responseStarted {
             // The response broke off half-way: the client cannot be told otherwise.
             if let serverCounters = exchange.serverCounters { environment.recordFailure(serverCounters) }
-            reportClosed(exchange)
-            self.exchange = nil
+            abandon(exchange)
             closeNow()
             return
         }
@@ -356,6 +410,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     private func finishResponse(_ exchange: Exchange, trailers: HTTPHeaders?) {
         guard let context else { return }
         reportClosed(exchange)
+        exchange.cacheFill?.finish(now: environment.host.monotonicNanoseconds)
+        exchange.cacheFill = nil
         if let connection = exchange.upstream {
             exchange.upstream = nil
             connection.handler.owner = nil
@@ -410,6 +466,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     /// Drops the exchange's server connection (unusable mid-exchange) and its bookkeeping.
     private func abandon(_ exchange: Exchange) {
         exchange.responseTimer?.cancel()
+        exchange.cacheFill?.abandon()
+        exchange.cacheFill = nil
         if let connection = exchange.upstream {
             exchange.upstream = nil
             connection.close()

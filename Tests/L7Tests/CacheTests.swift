@@ -1,0 +1,65 @@
+import NIOCore
+import NIOHTTP1
+@testable import L7Strategy
+import SashaSDK
+import Testing
+
+/// The dispatcher's cache in front of the servers.
+@Suite struct CacheTests {
+    @Test func aHitIsServedWithoutTouchingTheServer() async throws {
+        let backend = try Backend("cached", behaviour: .cacheable)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        let first = try await client.get("/logo.png")
+        #expect(first.status == 200 && first.text == "cached")
+        #expect(first.header("x-cache") == "MISS")
+        for _ in 0..<5 {
+            let again = try await client.get("/logo.png")
+            #expect(again.status == 200 && again.text == "cached")
+            #expect(again.header("x-cache") == "HIT")
+            #expect(again.header("age") != nil)
+        }
+        #expect(backend.seen.requests == 1)
+        let cache = proxy.stats["cache"] as? [String: Int]
+        #expect(cache?["hits"] == 5 && cache?["misses"] == 1)
+        // Another path is another object.
+        #expect(try await client.get("/other.png").header("x-cache") == "MISS")
+        #expect(backend.seen.requests == 2)
+    }
+
+    @Test func uncacheableResponsesAndDisabledCachesGoToTheServer() async throws {
+        let plain = try Backend("plain")
+        defer { plain.close() }
+        let proxy = try ProxyHarness(options: #"{"cache": {"default_ttl_s": 0}}"#, backends: [plain])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        for _ in 0..<3 { #expect(try await client.get("/p").header("x-cache") == "MISS") }
+        #expect(plain.seen.requests == 3)
+
+        let cacheable = try Backend("c", behaviour: .cacheable)
+        defer { cacheable.close() }
+        let off = try ProxyHarness(options: #"{"cache": {"enabled": false}}"#, backends: [cacheable])
+        defer { off.stop() }
+        let offClient = try await off.client()
+        defer { offClient.close() }
+        for _ in 0..<3 { #expect(try await offClient.get("/c").header("x-cache") == nil) }
+        #expect(cacheable.seen.requests == 3)
+    }
+
+    @Test func concurrentMissesForOneObjectMakeOneServerRequest() async throws {
+        let backend = try Backend("once", behaviour: .cacheable)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        var clients: [TestClient] = []
+        for _ in 0..<8 { clients.append(try await proxy.client()) }
+        defer { clients.forEach { $0.close() } }
+        for client in clients { client.send(.GET, "/same.css") }
+        for client in clients { #expect(try await client.response().text == "once") }
+        #expect(backend.seen.requests == 1)
+    }
+}
