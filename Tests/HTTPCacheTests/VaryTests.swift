@@ -42,6 +42,17 @@ struct VaryTests {
         #expect(cache.lookup(get([("Accept", "text/html"), ("Accept-Language", "de")]), now: 1, whenFilled: noCallback).fill != nil)
     }
 
+    @Test func variantsPerURLAreCapped() {
+        let cache = makeCache()
+        let byAgent = response(.ok, [("Cache-Control", "max-age=60"), ("Vary", "User-Agent")])
+        for agent in 0...16 { #expect(play(cache, get([("User-Agent", "agent \(agent)")]), byAgent, at: 0)) }
+        #expect(cache.statistics.entries == 16)
+        #expect(cache.statistics.evictions == 1)
+        #expect(cache.lookup(get([("User-Agent", "agent 0")]), now: 1, whenFilled: noCallback).fill != nil)
+        #expect(cache.lookup(get([("User-Agent", "agent 1")]), now: 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(get([("User-Agent", "agent 16")]), now: 1, whenFilled: noCallback).hit != nil)
+    }
+
     @Test func varyStarIsNeverServed() {
         let cache = makeCache()
         #expect(!play(cache, get([]), response(.ok, [("Cache-Control", "max-age=60"), ("Vary", "Accept, *")]), at: 0))

@@ -20,6 +20,11 @@ struct LRUStore {
 
     private static let none = -1
 
+    /// Variants kept per key. A lookup walks a key's variants under the cache's lock, so a
+    /// response that varies on something like `User-Agent` must not grow that walk without end:
+    /// past this many, the oldest variant of the key makes room.
+    static let maxVariantsPerKey = 16
+
     let capacity: Int
     private var slots: [Slot?] = []
     private var freeSlots: [Int] = []
@@ -66,6 +71,10 @@ struct LRUStore {
                 remove(index)
                 removals.invalidations += 1
             }
+        }
+        if let indices = variants[key], indices.count >= Self.maxVariantsPerKey, let oldestVariant = indices.last {
+            remove(oldestVariant)
+            removals.evictions += 1
         }
         while bytes + entry.cost > capacity, oldest != Self.none {
             remove(oldest)
