@@ -27,6 +27,8 @@ final class Backend: Sendable {
         case hang
         /// Answers with `Cache-Control: max-age=60` and its name.
         case cacheable
+        /// Answers like `.answer`, `delay` after the request ended.
+        case delayed(TimeAmount)
     }
 
     /// What the backend saw.
@@ -146,6 +148,14 @@ private final class BackendHandler: ChannelInboundHandler {
             if !chunked { headers.add(name: "content-length", value: String(size)) }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             streamPattern(context, remaining: size, offset: 0)
+        case .delayed(let delay):
+            let body = name
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: delay) {
+                let (handler, context) = loopBound.value
+                handler.write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+            }
         case .dropOnRequest, .garbage, .hang:
             break
         }
