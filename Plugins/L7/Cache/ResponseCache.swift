@@ -10,50 +10,6 @@ import Musl
 import Darwin
 #endif
 
-/// What a lookup tells the proxy to do.
-public enum CacheLookup: Sendable {
-    /// Serve it; `whenFilled` will not be called.
-    case hit(CachedResponse)
-    /// You are the one upstream request for this key: feed the response to the fill.
-    case fill(CacheFill)
-    /// Another request is fetching it: `whenFilled` is called once with the stored response, or
-    /// nil (then go upstream yourself). It runs on the thread that ends the fill (the leader's
-    /// event loop), so hop to your own event loop before touching your channel.
-    case wait
-    /// Not for the cache (method, Range, disabled), or a request that may not start or join a
-    /// fill: a miss with request `no-store` or a conditional header, or one that wants its own
-    /// upstream answer (`no-cache`, `max-age`, `Authorization`) while another fetch runs. Go
-    /// upstream, do not fill.
-    case bypass
-}
-
-/// Counters since the cache was made, and its size now.
-public struct CacheStatistics: Sendable, Equatable {
-    /// Lookups answered from the store.
-    public var hits = 0
-    /// Lookups that became a fill (the one upstream request for their key).
-    public var misses = 0
-    /// Lookups that waited for another request's fill.
-    public var coalescedWaits = 0
-    /// Lookups sent upstream without a fill (disabled cache not counted).
-    public var bypasses = 0
-    /// Responses stored.
-    public var stores = 0
-    /// Entries dropped to make room (least recently used first).
-    public var evictions = 0
-    /// Entries dropped because a lookup found them stale.
-    public var expirations = 0
-    /// Entries superseded by a newer response for the same variant, or dropped because an unsafe
-    /// method (POST, PUT, DELETE, PATCH) went to their URL.
-    public var invalidations = 0
-    /// Bytes charged for the stored entries (key, head estimate, body).
-    public var bytes = 0
-    /// Entries stored now.
-    public var entries = 0
-
-    public init() {}
-}
-
 /// The l7 strategy's HTTP cache: a shared cache (RFC 9111) in memory, bounded in bytes, with one
 /// upstream request per key at a time.
 ///
