@@ -33,6 +33,8 @@ public final class DemoTraffic: Sendable {
     let failed = Atomic<UInt64>(0)
     let errors = Atomic<UInt64>(0)
     let cacheHits = Atomic<UInt64>(0)
+    /// Numbers the cache-busting queries, unique across connections.
+    let visits = Atomic<UInt64>(0)
 
     /// `rate` requests per second in all, over `connections` connections.
     public init(host: String, port: Int, paths: [String], connections: Int = 8, rate: Int = 200) {
@@ -98,6 +100,9 @@ final class DemoRequestLoop: ChannelDuplexHandler {
     private let traffic: DemoTraffic
     private var next: Int
     private var waiting = false
+    /// When the last request went out: the next one is due one interval later, however long
+    /// the answer took, so that the rate holds.
+    private var sentAt = NIODeadline.now()
 
     init(traffic: DemoTraffic, offset: Int) {
         self.traffic = traffic
@@ -110,12 +115,16 @@ final class DemoRequestLoop: ChannelDuplexHandler {
 
     private func send(context: ChannelHandlerContext) {
         guard traffic.isRunning, context.channel.isActive else { return }
-        let path = traffic.paths[next % traffic.paths.count]
+        // Every other request carries a query of its own, which the cache has never seen: half
+        // the traffic reaches the servers, half is answered by the dispatcher's cache.
+        let visit = next % 2 == 1 ? "?visit=\(traffic.visits.add(1, ordering: .relaxed).newValue)" : ""
+        let path = traffic.paths[(next / 2) % traffic.paths.count] + visit
         next &+= 1
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         head.headers.add(name: "Host", value: "\(traffic.host):\(traffic.port)")
         head.headers.add(name: "User-Agent", value: "sasha-demo")
         waiting = true
+        sentAt = .now()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
@@ -131,12 +140,13 @@ final class DemoRequestLoop: ChannelDuplexHandler {
             waiting = false
             traffic.answered.add(1, ordering: .relaxed)
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: traffic.interval) { [self] in send(context: loopBound.value) }
+            context.eventLoop.scheduleTask(deadline: sentAt + traffic.interval) { [self] in send(context: loopBound.value) }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if waiting { traffic.failed.add(1, ordering: .relaxed) }
+        // A request cut off by the demo's own stop is not a failure of the cluster.
+        if waiting, traffic.isRunning { traffic.failed.add(1, ordering: .relaxed) }
         traffic.reconnect(offset: next, on: context.eventLoop)
     }
 
