@@ -450,6 +450,37 @@ def measure_memory(bench, args, name):
         time.sleep(args.pause)
 
 
+def measure_profile(bench, args, name):
+    """Where the dispatcher's CPU goes while wrk runs the 1 KiB page at the benchmark's
+    concurrency: `perf record` on its processes, then the hottest symbols (self time)."""
+    if not shutil.which("perf"):
+        raise Unavailable("perf is not installed (apt-get install linux-perf)")
+    address, port, pid = bench.start_front(name)
+    data = os.path.join(bench.folder, f"{name}.perf.data")
+    try:
+        check_front(name, address, port)
+        url = f"http://{address}:{port}{OBJECTS['page'][0]}"
+        wrk(url, args.connections, "2s", latency=False)
+        seconds = max(1, int(re.sub(r"[^0-9]", "", args.duration) or "10") - 1)
+        perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", data,
+                                 "-p", ",".join(map(str, descendants(pid))), "--", "sleep", str(seconds)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            figures, _ = wrk(url, args.connections, args.duration)
+        finally:
+            perf.wait()
+    finally:
+        bench.stop_front(name)
+        time.sleep(args.pause)
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
+                             "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True)
+    rows = [re.sub(r"\s{2,}", "  ", re.sub(r"(\s+-)+\s*$", "", line)).strip()[:140]
+            for line in report.stdout.splitlines() if line.strip() and not line.startswith("#")]
+    with open(os.path.join(bench.folder, f"{name}.perf.txt"), "w") as f:
+        f.write(report.stdout)
+    return {"rps": figures["rps"], "p99": figures["p99"], "top": rows[:args.profile_lines]}
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 def median(results, name, kind, key):
@@ -550,6 +581,9 @@ def main():
     parser.add_argument("--memory-connections", type=int, default=1000)
     parser.add_argument("--memory-duration", default="10s")
     parser.add_argument("--no-memory", action="store_true", help="skip the 1,000-connection memory runs")
+    parser.add_argument("--profile", default="", help="comma-separated front ends to profile with perf after the "
+                        "rounds (e.g. sasha,haproxy): the hottest symbols while wrk runs the 1 KiB page")
+    parser.add_argument("--profile-lines", type=int, default=25)
     parser.add_argument("--only", default=",".join(FRONT_ENDS), help="comma-separated front ends: " + ",".join(FRONT_ENDS))
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between front ends")
     parser.add_argument("--sasha", default=".build/release/sasha")
@@ -594,12 +628,22 @@ def main():
                 except (Unavailable, RuntimeError) as error:
                     unavailable[name] = str(error)
                     print(f"  {name:12} not available ({error})", flush=True)
+        profiles = {}
+        for name in [n.strip() for n in args.profile.split(",") if n.strip()]:
+            print(f"profile of {name} (perf, 1 KiB page, wrk -c{args.connections} -d{args.duration}):", flush=True)
+            try:
+                profiles[name] = measure_profile(bench, args, name)
+                print(f"  {profiles[name]['rps']:,.0f} req/s, p99 {profiles[name]['p99']:.2f} ms while profiled; "
+                      f"self time by symbol (full report in {name}.perf.txt with --keep):", flush=True)
+                print("\n".join("    " + row for row in profiles[name]["top"]), flush=True)
+            except (Unavailable, RuntimeError) as error:
+                print(f"  not available ({error})", flush=True)
         table = report(results, memory, unavailable, args)
         print()
         print(table)
         raw = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)), "seconds": round(time.time() - started),
                "arguments": vars(args), "load_average_after": os.getloadavg(), "results": results, "memory": memory,
-               "unavailable": unavailable, "table": table}
+               "profiles": profiles, "unavailable": unavailable, "table": table}
         for path in ([os.path.join(bench.folder, "results.json")] if args.keep else []) + ([args.json] if args.json else []):
             with open(path, "w") as f:
                 json.dump(raw, f, indent=1)
