@@ -42,7 +42,10 @@ import Testing
 
     @Test func aTakenPortIsRefusedWithTheAddressAndTheFix() throws {
         let proxy = try ProxyHarness(start: false)
+        // SO_REUSEADDR so that connections of an earlier run in TIME_WAIT do not stop it; two
+        // listeners still cannot share an address and port.
         let squatter = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: proxy.vip.description, port: Int(ProxyHarness.port)).wait()
         defer { try? squatter.close().wait() }
         do {
@@ -57,7 +60,7 @@ import Testing
     }
 
     @Test func stopLetsARequestInFlightFinish() async throws {
-        let slow = try Backend("slow", behaviour: .delayed(.milliseconds(400)))
+        let slow = try Backend("slow", behaviour: .delayed(.milliseconds(1_000)))
         defer { slow.close() }
         let proxy = try ProxyHarness(backends: [slow])
         let client = try await proxy.client()
