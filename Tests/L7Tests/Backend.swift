@@ -29,6 +29,10 @@ final class Backend: Sendable {
         case cacheable
         /// Answers like `.answer`, `delay` after the request ended.
         case delayed(TimeAmount)
+        /// Answers the first request on each connection with keep-alive, then closes the
+        /// connection when the next request arrives: a server that dropped an idle connection
+        /// just as the proxy reused it.
+        case dropSecondRequest
     }
 
     /// What the backend saw.
@@ -95,6 +99,7 @@ private final class BackendHandler: ChannelInboundHandler {
     let behaviour: Backend.Behaviour
     let log: NIOLockedValueBox<Backend.Log>
     private var head: HTTPRequestHead?
+    private var requestsOnConnection = 0
     private var bodyBytes = 0
     private var checksum: UInt64 = 0
 
@@ -114,8 +119,11 @@ private final class BackendHandler: ChannelInboundHandler {
                 $0.requests += 1
                 $0.heads.append(head)
             }
+            requestsOnConnection += 1
             switch behaviour {
             case .dropOnRequest:
+                context.close(promise: nil)
+            case .dropSecondRequest where requestsOnConnection > 1:
                 context.close(promise: nil)
             default:
                 break
@@ -135,7 +143,9 @@ private final class BackendHandler: ChannelInboundHandler {
         var headers = HTTPHeaders()
         headers.add(name: "x-backend", value: name)
         switch behaviour {
-        case .answer, .cacheable:
+        case .dropSecondRequest where requestsOnConnection > 1:
+            break
+        case .answer, .cacheable, .dropSecondRequest:
             if case .cacheable = behaviour { headers.add(name: "cache-control", value: "max-age=60") }
             let body = name
             headers.add(name: "content-length", value: String(body.utf8.count))

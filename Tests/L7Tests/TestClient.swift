@@ -135,7 +135,8 @@ enum RawClient {
             var received = ""
             for await chunk in stream {
                 guard let chunk else { break }
-                received += String(buffer: chunk)
+                // One character per byte (Latin-1), so binary bodies keep their length.
+                received.unicodeScalars.append(contentsOf: chunk.readableBytesView.map { Unicode.Scalar($0) })
             }
             return received
         }
