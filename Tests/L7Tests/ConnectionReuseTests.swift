@@ -63,4 +63,43 @@ import Testing
         // The server still got HTTP/1.1 and kept its connection for the pool.
         #expect(backend.seen.heads.last?.version == .http1_1)
     }
+
+    @Test func headAnswersCarryNoBodyAndKeepTheConnection() async throws {
+        let backend = try Backend("head")
+        defer { backend.close() }
+        let proxy = try ProxyHarness(options: #"{"cache": {"enabled": false}}"#, backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        client.send(.HEAD, "/h")
+        let head = try await client.response()
+        #expect(head.status == 200 && head.body.readableBytes == 0)
+        #expect(head.header("content-length") == "4")
+        #expect(try await client.get("/after").text == "head")
+    }
+
+    @Test func expectContinueIsAnsweredByTheProxy() async throws {
+        let backend = try Backend("sink", behaviour: .sink)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        // The body goes only after the 100: a client that waits for it gets it, and the server
+        // sees no Expect of its own.
+        let reply = try await RawClient.exchange(
+            ["PUT /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", "hello"],
+            with: proxy.vip, port: ProxyHarness.port, pause: .milliseconds(300))
+        #expect(reply.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"))
+        #expect(reply.hasSuffix("5 \(PatternBytes.checksum(ByteBuffer(string: "hello"), seed: 0))"))
+        #expect(backend.seen.heads.last?.headers["expect"] == [])
+    }
+
+    @Test func connectIsRefused() async throws {
+        let backend = try Backend("b")
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let reply = try await RawClient.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", with: proxy.vip, port: ProxyHarness.port)
+        #expect(reply.hasPrefix("HTTP/1.1 405"))
+        #expect(backend.seen.requests == 0)
+    }
 }

@@ -44,6 +44,10 @@ final class Exchange {
     var requestEnded = false
     var trailers: HTTPHeaders?
 
+    /// The client sent `Expect: 100-continue` (the proxy answers it once a server is ready).
+    let expectsContinue: Bool
+    var continueSent = false
+
     /// This request is the one upstream fetch for its cache key: the response is fed to it.
     var cacheFill: CacheFill?
 
@@ -56,6 +60,7 @@ final class Exchange {
         self.upstreamHead = upstreamHead
         self.flow = flow
         self.clientKeepAlive = clientKeepAlive
+        expectsContinue = request.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
         switch request.method {
         case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: isIdempotent = true
         default: isIdempotent = false

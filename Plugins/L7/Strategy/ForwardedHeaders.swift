@@ -30,6 +30,8 @@ enum ForwardedHeaders {
         var headers = head.headers
         let chunked = !headers.contains(name: "content-length") && headers.contains(name: "transfer-encoding")
         removeHopByHop(&headers)
+        // The proxy answers `Expect: 100-continue` itself (RFC 9110 §10.1.1 lets it).
+        headers.remove(name: "expect")
         if chunked {
             headers.add(name: "transfer-encoding", value: "chunked")
         } else if !headers.contains(name: "content-length"), head.method == .POST || head.method == .PUT || head.method == .PATCH {

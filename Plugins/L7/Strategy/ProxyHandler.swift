@@ -187,6 +187,11 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         let exchange = Exchange(request: head, upstreamHead: upstreamHead, flow: flow,
                                 clientKeepAlive: head.isKeepAlive && !loop.quiescing)
         self.exchange = exchange
+        if head.method == .CONNECT {
+            // Tunnels are not HTTP routing: refuse rather than relay opaque bytes.
+            fail(exchange, status: .methodNotAllowed, closeClient: true)
+            return
+        }
         if settings.limits.maxBodyBytes > 0,
            let length = head.headers.first(name: "content-length").flatMap(Int.init), length > settings.limits.maxBodyBytes {
             fail(exchange, status: .payloadTooLarge, closeClient: true)
@@ -293,6 +298,12 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     private func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
         exchange.upstream = connection
         connection.handler.owner = self
+        if exchange.expectsContinue, !exchange.requestEnded, !exchange.continueSent, let context {
+            // The proxy took over `Expect: 100-continue`: now that a server is ready, let the
+            // client send its body (the server's own 100, if any, is not forwarded).
+            exchange.continueSent = true
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.request.version, status: .continue))), promise: nil)
+        }
         connection.write(.head(exchange.upstreamHead))
         for buffer in exchange.heldBody { connection.write(.body(.byteBuffer(buffer))) }
         if !exchange.heldBody.isEmpty { exchange.bodySent = true }
