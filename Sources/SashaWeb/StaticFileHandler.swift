@@ -148,6 +148,10 @@ final class StaticFileHandler: ChannelInboundHandler {
             }
             return
         }
+        if plan.bodyLength <= FileTransfer.inlineLimit {
+            writeInlineBody(context: context)
+            return
+        }
         writeNextChunk(context: context)
         if transfer != nil {
             // The socket is backed up: watch this transfer closely (stall, truncated file).
@@ -158,6 +162,17 @@ final class StaticFileHandler: ChannelInboundHandler {
 
     /// How often a transfer that did not finish at once is checked for a stall or a short file.
     private static let transferCheckInterval = TimeAmount.seconds(1)
+
+    private func writeInlineBody(context: ChannelHandlerContext) {
+        guard let body = transfer?.readInline(allocator: context.channel.allocator) else {
+            transferEnded(succeeded: false, context: context)  // the file shrank since fstat
+            return
+        }
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+            self.transferEnded(succeeded: result.isSuccess, context: context)
+        }
+    }
 
     private func writeNextChunk(context: ChannelHandlerContext) {
         guard var current = transfer else { return }
