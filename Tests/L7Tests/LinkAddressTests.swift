@@ -1,0 +1,141 @@
+import Foundation
+@testable import L7Strategy
+import SashaSDK
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// On a real link the dispatcher adds the VIP to the ring's interface and gives it back on stop
+/// (SashaLink); on loopback binding suffices. Runs in a network namespace of its own (root).
+@Suite struct LinkAddressTests {
+    @Test func loopbackAndLocalAddressesNeedNoLinkChange() {
+        #expect(VirtualAddress(vip: IPv4Address(0x7F00_0264), interface: "eth0").linkInterface == nil)
+        #expect(VirtualAddress(vip: IPv4Address(0xC612_0A64), interface: "lo").linkInterface == nil)
+        #expect(VirtualAddress(vip: IPv4Address(0xC612_0A64), interface: nil).linkInterface == nil)
+        #expect(VirtualAddress(vip: IPv4Address(0xC612_0A64), interface: "sasha-nosuch0").linkInterface == "sasha-nosuch0")
+    }
+
+    @Test func theVIPIsAddedToTheLinkWhileDispatchingAndRemovedAfter() async throws {
+        let namespace = try LinkNamespace()
+        defer { namespace.tearDown() }
+        let vip = "198.18.10.100"
+        let outcome = try await namespace.run { () throws -> (during: [String], reply: String, after: [String]) in
+            let strategy = try L7(
+                options: PluginOptions(json: #"{"threads": 1}"#),
+                context: StrategyContext(node: IPv4Address("198.18.10.1")!, vip: IPv4Address(vip)!, ports: [7_780], interface: "link0"),
+                host: LinkNamespace.host)
+            try strategy.start()
+            let during = LinkNamespace.addresses(in: namespace.name, on: "link0")
+            let reply = LinkNamespace.request(vip, port: 7_780)
+            strategy.stop()
+            return (during, reply, LinkNamespace.addresses(in: namespace.name, on: "link0"))
+        }
+        #expect(outcome.during.contains("\(vip)/32"))
+        // Listening on it: no servers yet, so the proxy itself answers.
+        #expect(outcome.reply.hasPrefix("HTTP/1.1 503"))
+        #expect(!outcome.after.contains("\(vip)/32"))
+        #expect(outcome.after.contains("198.18.10.1/24"))
+    }
+}
+
+/// A network namespace with a veth pair (`link0` 198.18.10.1/24, `link1` 198.18.10.2/24), both
+/// up; removed with the test. Named after the process, so parallel runs do not collide.
+final class LinkNamespace: Sendable {
+    let name = "sasha-l7-\(getpid())"
+
+    /// A host table for a strategy made on a namespace thread (no policy: every pick is empty).
+    static let host: PluginHost = try! ProxyHarness(start: false).host
+
+    init() throws {
+        Self.ip(["netns", "del", name])
+        for command in [
+            ["netns", "add", name],
+            ["-n", name, "link", "add", "link0", "type", "veth", "peer", "name", "link1"],
+            ["-n", name, "addr", "add", "198.18.10.1/24", "dev", "link0"],
+            ["-n", name, "addr", "add", "198.18.10.2/24", "dev", "link1"],
+            ["-n", name, "link", "set", "link0", "up"], ["-n", name, "link", "set", "link1", "up"],
+            ["-n", name, "link", "set", "lo", "up"],
+        ] {
+            let (status, output) = Self.ip(command)
+            guard status == 0 else {
+                tearDown()
+                throw SetupError(description: "ip \(command.joined(separator: " ")) failed: \(output)")
+            }
+        }
+    }
+
+    struct SetupError: Error, CustomStringConvertible { let description: String }
+
+    func tearDown() { Self.ip(["netns", "del", name]) }
+
+    /// Runs `body` on a thread that joined the namespace (threads it starts, such as event loops,
+    /// inherit it); the thread ends with `body`.
+    func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        let name = self.name
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                let descriptor = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0, Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+                    return continuation.resume(throwing: SetupError(description: "cannot join \(name): errno \(errno)"))
+                }
+                close(descriptor)
+                continuation.resume(with: Swift.Result { try body() })
+            }.start()
+        }
+    }
+
+    /// glibc's setns, which the Swift Glibc module does not declare.
+    private static let setns = unsafeBitCast(dlsym(nil, "setns"), to: (@convention(c) (Int32, Int32) -> Int32).self)
+
+    static func addresses(in namespace: String, on interface: String) -> [String] {
+        ip(["-n", namespace, "-o", "-4", "addr", "show", "dev", interface]).output
+            .split(separator: "\n")
+            .compactMap { line in
+                let words = line.split(separator: " ")
+                return words.firstIndex(of: "inet").flatMap { words.index(after: $0) < words.endIndex ? String(words[$0 + 1]) : nil }
+            }
+    }
+
+    /// One GET over a plain blocking socket from the calling thread (so from its namespace).
+    static func request(_ address: String, port: UInt16) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "socket failed" }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = port.bigEndian
+        inet_pton(AF_INET, address, &target.sin_addr)
+        let connected = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return "connect failed: errno \(errno)" }
+        let request = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { write(fd, $0, strlen($0)) }
+        var reply = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    @discardableResult
+    static func ip(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        guard (try? process.run()) != nil else { return (-1, "cannot run /usr/sbin/ip") }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
