@@ -14,8 +14,9 @@ struct ServedSite: Sendable {
 /// Answers the requests of one HTTP/1.1 connection from the served root.
 ///
 /// Sits after NIO's `HTTPServerPipelineHandler`, which hands it one request at a time even when
-/// the client pipelines, so it answers each request once its `.end` has arrived. File bodies go
-/// out as `FileRegion`s (sendfile: no copy through user space, no whole file in memory).
+/// the client pipelines, so it answers each request once its `.end` has arrived. Bodies up to
+/// `FileTransfer.inlineLimit` are read and sent with the head in one write; larger ones go out as
+/// a chain of `FileRegion`s (sendfile: no copy through user space, never a whole file in memory).
 ///
 /// Idle connections are closed after `idleTimeout`, counted from the last request head or the
 /// end of the last file body. While a body is being written the connection is not idle, but it
