@@ -162,9 +162,10 @@ private final class BackendHandler: ChannelInboundHandler {
             let body = name
             headers.add(name: "content-length", value: String(body.utf8.count))
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let delayedHeaders = headers
             context.eventLoop.scheduleTask(in: delay) {
                 let (handler, context) = loopBound.value
-                handler.write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+                handler.write(context, head: head, headers: delayedHeaders, body: [context.channel.allocator.buffer(string: body)])
             }
         case .dropOnRequest, .garbage, .hang:
             break
@@ -208,7 +209,7 @@ private final class GarbageHandler: ChannelInboundHandler {
         answered = true
         log.withLockedValue { $0.requests += 1 }
         let reply = context.channel.allocator.buffer(string: "SPLAT 999 whatever\r\nnot: http\r\n\r\n")
-        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(reply)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
 
@@ -226,7 +227,7 @@ enum PatternBytes {
         precondition(count <= 2 * period)
         var buffer = allocator.buffer(capacity: count)
         let start = offset % period
-        table.withUnsafeBufferPointer { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[start..<start + count])) }
+        _ = table.withUnsafeBufferPointer { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[start..<start + count])) }
         return buffer
     }
 
