@@ -2,9 +2,10 @@ import NIOCore
 import NIOHTTP1
 
 /// What every connection of one server shares: where files come from, the health path, limits,
-/// and the request counter.
+/// the request counter, and the member's name for `X-Served-By`.
 struct ServedSite: Sendable {
     let resolver: FileResolver
+    let servedBy: String
     let healthPath: String
     let maxDiscardedBodyBytes: Int
     let idleTimeout: TimeAmount
@@ -35,7 +36,7 @@ final class StaticFileHandler: ChannelInboundHandler {
 
     private let site: ServedSite
     private var state = State.idle
-    private var stamp = ResponseStamp()
+    private var stamp: ResponseStamp
     /// The file body being written, if any (one at a time: the pipelining handler holds the
     /// next request back until this response's `.end`).
     private var transfer: FileTransfer?
@@ -44,6 +45,7 @@ final class StaticFileHandler: ChannelInboundHandler {
 
     init(site: ServedSite) {
         self.site = site
+        self.stamp = ResponseStamp(servedBy: site.servedBy)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

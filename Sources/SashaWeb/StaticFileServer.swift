@@ -49,6 +49,7 @@ public final class StaticFileServer: Sendable {
         let connections = ConnectionRegistry()
         let site = ServedSite(
             resolver: FileResolver(root: configuration.root),
+            servedBy: configuration.address.description,
             healthPath: configuration.healthPath,
             maxDiscardedBodyBytes: configuration.maxDiscardedBodyBytes,
             idleTimeout: .seconds(configuration.idleTimeoutSeconds),

@@ -69,6 +69,7 @@ extension ClusterSuite {
                     let answer = try #require(HTTPFetch.get("\(base)/images/\(image)?n=\(index)-\(round)"))
                     #expect(answer.status == 200)
                     #expect(answer.body == FileManager.default.contents(atPath: Self.site + "/images/" + image))
+                    #expect(["127.0.0.4", "127.0.0.5"].contains(answer.headers["x-served-by"] ?? "none"), "\(answer.headers)")
                 }
             }
             let after = Self.served(cluster)

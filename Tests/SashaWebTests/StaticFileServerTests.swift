@@ -14,6 +14,7 @@ struct StaticFileServerTests {
             #expect(response.header("Content-Length") == "\(TestSite.notesText.utf8.count)")
             #expect(response.header("Content-Type") == "text/plain; charset=utf-8")
             #expect(response.header("Server") == "sasha")
+            #expect(response.header("X-Served-By") == server.configuration.address.description)
             #expect(response.header("Date").flatMap(HTTPDate.parse) != nil)
             #expect(response.header("Accept-Ranges") == "bytes")
             #expect(response.header("Last-Modified") == "Tue, 14 Nov 2023 22:13:20 GMT")
