@@ -22,6 +22,21 @@ import Testing
         #expect(proxy.stat("retries") >= 2)
     }
 
+    @Test func retriesAvoidTheFailedServerUnderAConsistentHashPolicyToo() async throws {
+        let dead = try Backend("dead", listening: false), alive = try Backend("alive"), also = try Backend("also")
+        defer { alive.close(); also.close() }
+        let proxy = try ProxyHarness(
+            options: #"{"upstream": {"eject_after_failures": 1000}, "cache": {"enabled": false}}"#,
+            backends: [dead, alive, also], policy: "maglev")
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        // Maglev maps about a third of these paths to the dead server, every time.
+        for index in 0..<30 { #expect(try await client.get("/k/\(index)").status == 200) }
+        #expect(proxy.stat("retries") > 0)
+        #expect(proxy.stat("ejections") == 0)
+    }
+
     @Test func aDroppedGetIsRetriedButADroppedPostIsNot() async throws {
         let dropper = try Backend("dropper", behaviour: .dropOnRequest), good = try Backend("good")
         defer { dropper.close(); good.close() }

@@ -19,8 +19,8 @@ final class ProxyHarness {
     let host: PluginHost
     private(set) var servers: ServerList
 
-    init(options: String = "{}", backends: [Backend] = [], tags: [String] = [], tagMasks: [UInt64] = [], start: Bool = true) throws {
-        policy = try Self.loader.load(name: "round-robin", kind: .policy).get().makePolicy(options: .object([:]))
+    init(options: String = "{}", backends: [Backend] = [], tags: [String] = [], tagMasks: [UInt64] = [], policy policyName: String = "round-robin", start: Bool = true) throws {
+        policy = try Self.loader.load(name: policyName, kind: .policy).get().makePolicy(options: .object([:]))
         let current = CurrentPolicy()
         current.replace(with: policy)
         host = PluginHost(HostTable.make(plugin: "l7", currentPolicy: current))

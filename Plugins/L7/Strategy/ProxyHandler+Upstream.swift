@@ -39,9 +39,15 @@ extension ProxyHandler {
         let directory = environment.directory.value
         var fallback: (IPv4Address, ServerDirectory.Entry)?
         // A policy may return a server this request already failed on (or this member): ask a
-        // few times for another before settling for one that failed.
-        for _ in 0..<8 {
-            guard let server = environment.host.pick(exchange.flow) else { break }
+        // few times for another before settling for one that failed. A consistent-hash policy
+        // (maglev) answers the same key with the same server, so asking again uses a key moved
+        // by the attempt: the retry lands elsewhere, deterministically.
+        var flow = exchange.flow
+        for round in 0..<8 {
+            if round > 0 || !exchange.failedServers.isEmpty, let key = exchange.flow.l7Key {
+                flow.raw.l7_key = FlowHash.mix(key &+ UInt64(exchange.failedServers.count &* 8 &+ round))
+            }
+            guard let server = environment.host.pick(flow) else { break }
             guard server != environment.node, let entry = directory.entries[server], entry.isUp, entry.port != 0 else { continue }
             if !exchange.failedServers.contains(server) { return (server, entry) }
             if fallback == nil { fallback = (server, entry) }
