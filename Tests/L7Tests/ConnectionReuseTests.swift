@@ -44,7 +44,7 @@ import Testing
         defer { proxy.stop() }
         let requests = (0..<3).map { "GET /p/\($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined()
             + "GET /p/last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
-        let reply = try await RawClient.exchange(requests, with: proxy.vip, port: ProxyHarness.port)
+        let reply = try await RawClient.exchange(requests, with: proxy.vip, port: proxy.port)
         #expect(reply.components(separatedBy: "HTTP/1.1 200 OK").count == 5)
         #expect(backend.seen.heads.map(\.uri) == ["/p/0", "/p/1", "/p/2", "/p/last"])
     }
@@ -54,7 +54,7 @@ import Testing
         defer { backend.close() }
         let proxy = try ProxyHarness(backends: [backend])
         defer { proxy.stop() }
-        let reply = try await RawClient.exchange("GET /old HTTP/1.0\r\nHost: a\r\n\r\n", with: proxy.vip, port: ProxyHarness.port)
+        let reply = try await RawClient.exchange("GET /old HTTP/1.0\r\nHost: a\r\n\r\n", with: proxy.vip, port: proxy.port)
         #expect(reply.hasPrefix("HTTP/1.0 200 OK"))
         // No chunked framing for a 1.0 client: the body runs to the close.
         #expect(!reply.lowercased().contains("transfer-encoding"))
@@ -87,7 +87,7 @@ import Testing
         // sees no Expect of its own.
         let reply = try await RawClient.exchange(
             ["PUT /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", "hello"],
-            with: proxy.vip, port: ProxyHarness.port, pause: .milliseconds(300))
+            with: proxy.vip, port: proxy.port, pause: .milliseconds(300))
         #expect(reply.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"))
         #expect(reply.hasSuffix("5 \(PatternBytes.checksum(ByteBuffer(string: "hello"), seed: 0))"))
         #expect(backend.seen.heads.last?.headers["expect"] == [])
@@ -98,7 +98,7 @@ import Testing
         defer { backend.close() }
         let proxy = try ProxyHarness(backends: [backend])
         defer { proxy.stop() }
-        let reply = try await RawClient.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", with: proxy.vip, port: ProxyHarness.port)
+        let reply = try await RawClient.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", with: proxy.vip, port: proxy.port)
         #expect(reply.hasPrefix("HTTP/1.1 405"))
         #expect(backend.seen.requests == 0)
     }

@@ -11,7 +11,7 @@ import Testing
         defer { backend.close() }
         let proxy = try ProxyHarness(options: options, backends: [backend])
         defer { proxy.stop() }
-        let reply = try await RawClient.exchange(request, with: proxy.vip, port: ProxyHarness.port)
+        let reply = try await RawClient.exchange(request, with: proxy.vip, port: proxy.port)
         return (reply, backend.seen.requests)
     }
 
@@ -51,7 +51,7 @@ import Testing
         defer { proxy.stop() }
         let started = ContinuousClock.now
         let pieces = ["GET / HTTP/1.1\r\n", "Host: a\r\n", "X-A: 1\r\n", "X-B: 2\r\n", "X-C: 3\r\n", "\r\n"]
-        let reply = try await RawClient.exchange(pieces, with: proxy.vip, port: ProxyHarness.port, pause: .milliseconds(200))
+        let reply = try await RawClient.exchange(pieces, with: proxy.vip, port: proxy.port, pause: .milliseconds(200))
         #expect(reply.hasPrefix("HTTP/1.1 408"))
         #expect(ContinuousClock.now - started < .seconds(3))
         #expect(backend.seen.requests == 0)

@@ -46,13 +46,13 @@ import Testing
         // listeners still cannot share an address and port.
         let squatter = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: proxy.vip.description, port: Int(ProxyHarness.port)).wait()
+            .bind(host: proxy.vip.description, port: Int(proxy.port)).wait()
         defer { try? squatter.close().wait() }
         do {
             try proxy.strategy.start()
             Issue.record("start should fail on a taken port")
         } catch {
-            #expect(error.message.contains("\(proxy.vip):\(ProxyHarness.port)"))
+            #expect(error.message.contains("\(proxy.vip):\(proxy.port)"))
             #expect(error.message.contains("cluster.ports"))
             #expect(!error.message.contains("\n"))
         }
@@ -90,14 +90,15 @@ import Testing
         #expect(plugin.validate(options: .object(["rules": .array([.object(["tag": .string("x")])])]))?.key == "rules.0.tag")
         #expect(plugin.validate(options: .object(["limits": .object(["max_header_bytes": .number(16384)])])) == nil)
         let vip = TestAddresses.next()
+        let port = try FreePort.on(vip)
         let strategy = try plugin.makeStrategy(
             options: .object(["threads": .number(1)]),
-            context: StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [ProxyHarness.port]))
+            context: StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [port]))
         strategy.serversChanged(ServerList(servers: []))
         try strategy.start()
         defer { strategy.stop() }
         // No servers: an answer, from behind the C boundary.
-        let client = try await TestClient.connect(to: vip, port: ProxyHarness.port)
+        let client = try await TestClient.connect(to: vip, port: port)
         defer { client.close() }
         #expect(try await client.get("/").status == 503)
         let stats = try #require(try JSONSerialization.jsonObject(with: Data(strategy.stats().utf8)) as? [String: Any])

@@ -11,11 +11,13 @@ import Testing
 /// policy loaded from its .so (round-robin), listening on a fresh 127.0.2.x address.
 final class ProxyHarness {
     static let loader = PluginLoader(searchPaths: [PackagePaths.buildProducts])
-    static let port: UInt16 = 8080
 
     let strategy: L7
     let policy: PolicyInstance
     let vip: IPv4Address
+    /// A free port on `vip`: another test process (a whole-package run beside this one) may use
+    /// the same 127.0.2.x addresses, never the same port.
+    let port: UInt16
     let host: PluginHost
     private(set) var servers: ServerList
 
@@ -25,7 +27,8 @@ final class ProxyHarness {
         current.replace(with: policy)
         host = PluginHost(HostTable.make(plugin: "l7", currentPolicy: current))
         vip = TestAddresses.next()
-        let context = StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [Self.port])
+        port = try FreePort.on(vip)
+        let context = StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [port])
         strategy = try L7(options: PluginOptions(json: options), context: context, host: host)
         servers = ServerList(servers: [], tagNames: tags)
         setServers(backends.enumerated().map { index, backend in
@@ -52,5 +55,27 @@ final class ProxyHarness {
 
     func stat(_ key: String) -> Int { (stats[key] as? NSNumber)?.intValue ?? -1 }
 
-    func client() async throws -> TestClient { try await TestClient.connect(to: vip, port: Self.port) }
+    func client() async throws -> TestClient { try await TestClient.connect(to: vip, port: port) }
+}
+
+/// A port nothing listens on at an address, found by binding port 0 and letting it go.
+enum FreePort {
+    struct Failure: Error {}
+
+    static func on(_ address: IPv4Address) throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure() }
+        defer { close(fd) }
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_addr.s_addr = address.value.bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw Failure() }
+        return UInt16(bigEndian: socketAddress.sin_port)
+    }
 }

@@ -41,7 +41,7 @@ import Testing
             defer { backend.close() }
             let proxy = try ProxyHarness(options: #"{"cache": {"enabled": false}}"#, backends: [backend])
             defer { proxy.stop() }
-            let result = try await SlowReader.download(from: proxy.vip, port: ProxyHarness.port, path: "/big")
+            let result = try await SlowReader.download(from: proxy.vip, port: proxy.port, path: "/big")
             #expect(result.status == 200)
             #expect(result.bytes == Self.size)
             #expect(result.intact)
@@ -59,7 +59,7 @@ import Testing
         defer { proxy.stop() }
         let request = "POST /c HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
-        let reply = try await RawClient.exchange(request, with: proxy.vip, port: ProxyHarness.port)
+        let reply = try await RawClient.exchange(request, with: proxy.vip, port: proxy.port)
         let checksum = PatternBytes.checksum(ByteBuffer(string: "hello world"), seed: 0)
         #expect(reply.hasPrefix("HTTP/1.1 200"))
         #expect(reply.hasSuffix("11 \(checksum)"))
