@@ -49,6 +49,14 @@ final class UpstreamPool {
     /// Opens a new connection to a server; `completion` runs on this event loop.
     func connect(_ server: IPv4Address, port: UInt16, completion: @escaping (Result<UpstreamConnection, Error>) -> Void) {
         counters.bump(counters.upstreamConnectionsOpened)
+        // A literal address: no resolver (NIO's would run getaddrinfo for a host name).
+        let target: SocketAddress
+        do {
+            target = try SocketAddress(ipAddress: server.description, port: Int(port))
+        } catch {
+            completion(.failure(error))
+            return
+        }
         let handler = NIOLoopBound(UpstreamHandler(), eventLoop: eventLoop)
         ClientBootstrap(group: eventLoop)
             .connectTimeout(settings.connectTimeout)
@@ -59,7 +67,7 @@ final class UpstreamPool {
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
-            .connect(host: server.description, port: Int(port))
+            .connect(to: target)
             .assumeIsolated()
             .whenComplete { result in
                 completion(result.map { UpstreamConnection(channel: $0, handler: handler.value, server: server, port: port) })
