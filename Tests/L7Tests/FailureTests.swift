@@ -37,6 +37,20 @@ import Testing
         #expect(proxy.stat("ejections") == 0)
     }
 
+    @Test func retriesAvoidTheFailedServerUnderLeastConnections() async throws {
+        let dead = try Backend("dead", listening: false), alive = try Backend("alive")
+        defer { alive.close() }
+        let proxy = try ProxyHarness(
+            options: #"{"upstream": {"eject_after_failures": 1000}, "cache": {"enabled": false}}"#,
+            backends: [dead, alive], policy: "least-connections")
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        // The dead server never holds a connection, so it always looks least loaded: a retry must
+        // still find the other one.
+        for index in 0..<10 { #expect(try await client.get("/l/\(index)").status == 200) }
+    }
+
     @Test func aDroppedGetIsRetriedButADroppedPostIsNot() async throws {
         let dropper = try Backend("dropper", behaviour: .dropOnRequest), good = try Backend("good")
         defer { dropper.close(); good.close() }
