@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "SashaSDK", package: "sasha"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
     ],
