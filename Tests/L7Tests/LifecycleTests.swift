@@ -66,12 +66,13 @@ import Testing
         let client = try await proxy.client()
         defer { client.close() }
         client.send(.GET, "/slow")
-        try await Task.sleep(for: .milliseconds(100))
-        // stop() blocks: run it on a thread of its own, not on the test's cooperative pool.
+        // stop() blocks: it runs on a thread of its own (not on the test's cooperative pool, which
+        // other tests may keep busy), as soon as the server has the request.
         let strategy = proxy.strategy
         let stopped = DispatchGroup()
         stopped.enter()
         Thread.detachNewThread {
+            for _ in 0..<500 where slow.seen.requests == 0 { usleep(10_000) }
             strategy.stop()
             stopped.leave()
         }
