@@ -20,6 +20,7 @@ ring-demo: build example-plugin
 ## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds).
 test: build example-plugin
 	$(SWIFT) test
+	cd $(EXAMPLE_STRATEGY) && $(SWIFT) test
 	$(MAKE) tsan
 	$(MAKE) fuzz-smoke
 

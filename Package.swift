@@ -53,6 +53,8 @@ let package = Package(
     products: [
         .executable(name: "sasha", targets: ["sasha"]),
         .library(name: "SashaSDK", targets: ["SashaSDK"]),
+        // For strategies outside this repository that own an address on a real link.
+        .library(name: "SashaLink", targets: ["SashaLink"]),
     ] + policies.map(\.product) + strategies.map(\.product),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -157,11 +157,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         }
     }
 
-    /// Hands the policy and the strategy the servers of the current view.
+    /// Hands the strategy and then the policy the servers of the current view. The strategy
+    /// first, so that the policy never names a server the strategy has not heard of yet (a server
+    /// that left may still be picked for a moment: the strategy treats it as a failed server).
     private func publishServers() {
         guard let view else { return }
         let list = builder.servers(in: view) { [exclusions] in exclusions.isExcluded($0) }
-        policy.serversChanged(list)
         strategy.serversChanged(list)
+        policy.serversChanged(list)
     }
 }
