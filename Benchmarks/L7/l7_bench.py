@@ -608,6 +608,7 @@ def main():
     bench = Bench(args)
     # SIGTERM ends the run like Ctrl-C: through the finally below.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     results, memory, unavailable, rounds = {}, {}, {}, []
     started = time.time()
     try:
