@@ -624,7 +624,8 @@ def main():
                 try:
                     memory[name] = m = measure_memory(bench, args, name)
                     print(f"  {name:12} idle {m['idle_rss_kib'] / 1024:6.1f} MiB, peak RSS {m['peak_rss_kib'] / 1024:6.1f} MiB, "
-                          f"peak PSS {m['peak_pss_kib'] / 1024:6.1f} MiB ({m['processes']} processes, {m['rps']:,.0f} req/s)",
+                          f"peak PSS {m['peak_pss_kib'] / 1024:6.1f} MiB ({m['processes']} processes, {m['rps']:,.0f} req/s)"
+                          + (f"  socket errors {m['socket_errors']}" if any(m["socket_errors"].values()) else ""),
                           flush=True)
                 except (Unavailable, RuntimeError) as error:
                     unavailable[name] = str(error)
