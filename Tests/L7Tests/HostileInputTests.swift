@@ -53,7 +53,8 @@ import Testing
         let pieces = ["GET / HTTP/1.1\r\n", "Host: a\r\n", "X-A: 1\r\n", "X-B: 2\r\n", "X-C: 3\r\n", "\r\n"]
         let reply = try await RawClient.exchange(pieces, with: proxy.vip, port: proxy.port, pause: .milliseconds(200))
         #expect(reply.hasPrefix("HTTP/1.1 408"))
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Loose: a loaded CI machine is slow, but a client that is never cut waits forever.
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(backend.seen.requests == 0)
     }
 

@@ -21,17 +21,23 @@ import Glibc
         let namespace = try LinkNamespace()
         defer { namespace.tearDown() }
         let vip = "198.18.10.100"
-        let outcome = try await namespace.run { () throws -> (during: [String], reply: String, after: [String]) in
+        // Made here, not on the namespace thread: whatever it starts lazily (NIO's singleton event
+        // loops among them) must live in the test's own namespace, or every later test that
+        // uses it would reach 127.0.0.0/8 of the namespace instead.
+        let host = LinkNamespace.host
+        let strategy = try await namespace.run {
             let strategy = try L7(
                 options: PluginOptions(json: #"{"threads": 1}"#),
                 context: StrategyContext(node: IPv4Address("198.18.10.1")!, vip: IPv4Address(vip)!, ports: [7_780], interface: "link0"),
-                host: LinkNamespace.host)
+                host: host)
+            // Its event loops start on this thread, so they live in the namespace.
             try strategy.start()
-            let during = LinkNamespace.addresses(in: namespace.name, on: "link0")
-            let reply = LinkNamespace.request(vip, port: 7_780)
-            strategy.stop()
-            return (during, reply, LinkNamespace.addresses(in: namespace.name, on: "link0"))
+            return strategy
         }
+        let during = LinkNamespace.addresses(in: namespace.name, on: "link0")
+        let reply = try await namespace.run { LinkNamespace.request(vip, port: 7_780) }
+        try await namespace.run { strategy.stop() }
+        let outcome = (during: during, reply: reply, after: LinkNamespace.addresses(in: namespace.name, on: "link0"))
         #expect(outcome.during.contains("\(vip)/32"))
         // Listening on it: no servers yet, so the proxy itself answers.
         #expect(outcome.reply.hasPrefix("HTTP/1.1 503"))
@@ -71,17 +77,23 @@ final class LinkNamespace: Sendable {
     func tearDown() { Self.ip(["netns", "del", name]) }
 
     /// Runs `body` on a thread that joined the namespace (threads it starts, such as event loops,
-    /// inherit it); the thread ends with `body`.
+    /// inherit it). The thread goes back to the process's own namespace before it resumes the
+    /// caller: resuming may make the runtime start a pool thread from this one, and a pool thread
+    /// born in the namespace would take every later test's sockets there. `body` must not start
+    /// pooled work itself (no `Process`, no Dispatch).
     func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         let name = self.name
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
+                let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
                 let descriptor = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
-                guard descriptor >= 0, Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+                defer { close(home); close(descriptor) }
+                guard home >= 0, descriptor >= 0, Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
                     return continuation.resume(throwing: SetupError(description: "cannot join \(name): errno \(errno)"))
                 }
-                close(descriptor)
-                continuation.resume(with: Swift.Result { try body() })
+                let result = Swift.Result { try body() }
+                guard Self.setns(home, 0x4000_0000) == 0 else { fatalError("cannot return to the process's network namespace") }
+                continuation.resume(with: result)
             }.start()
         }
     }

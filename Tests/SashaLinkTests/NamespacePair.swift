@@ -70,18 +70,25 @@ final class NamespacePair: Sendable {
     ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
+                // Back home before resuming the caller: resuming may make the runtime start a pool
+                // thread from this one, and a pool thread born in the namespace would take every
+                // later test's sockets there.
+                let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
                 let descriptor = open("/var/run/netns/\(namespace)", O_RDONLY | O_CLOEXEC)
-                guard descriptor >= 0 else {
+                defer { close(home); close(descriptor) }
+                guard home >= 0, descriptor >= 0 else {
                     return continuation.resume(throwing: SetupError(description: "open netns \(namespace): errno \(errno)"))
                 }
-                defer { close(descriptor) }
                 guard Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
                     return continuation.resume(throwing: SetupError(description: "setns \(namespace): errno \(errno)"))
                 }
                 if droppingNetworkCapabilities, !Self.dropNetworkCapabilities() {
+                    _ = Self.setns(home, 0x4000_0000)
                     return continuation.resume(throwing: SetupError(description: "capset: errno \(errno)"))
                 }
-                continuation.resume(with: Swift.Result { try body() })
+                let result = Swift.Result { try body() }
+                guard Self.setns(home, 0x4000_0000) == 0 else { fatalError("cannot return to the process's network namespace") }
+                continuation.resume(with: result)
             }
             thread.start()
         }
