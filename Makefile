@@ -17,9 +17,12 @@ ring-demo: build example-plugin
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (builds the plugins and the example plugins first, then runs the
-## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds).
+## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds). The
+## ring simulator runs on its own: it keeps every core busy for minutes, and the socket tests
+## beside it (proxies, web servers, timeouts) would starve into false failures.
 test: build example-plugin
-	$(SWIFT) test
+	$(SWIFT) test --skip RingSimulation
+	$(SWIFT) test --filter RingSimulation
 	cd $(EXAMPLE_STRATEGY) && $(SWIFT) test
 	$(MAKE) tsan
 	$(MAKE) fuzz-smoke
