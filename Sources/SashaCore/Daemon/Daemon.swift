@@ -9,6 +9,7 @@ import Prometheus
 import SashaRing
 import SashaSDK
 import ServiceLifecycle
+import Synchronization
 
 /// One running member: the ring's UDP socket, the control socket and (when configured) the
 /// metrics endpoint, all on one event loop with the `RingNode`. `start` binds everything before
@@ -23,6 +24,8 @@ public final class Daemon: Sendable {
     private let metricsChannel: (any Channel)?
     private let runner: StrategyRunner?
     private let service: MemberService?
+    /// Set once `run` has released everything: a later `shutdown` has nothing left to stop.
+    private let finished = Atomic<Bool>(false)
 
     public struct StartFailure: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -181,6 +184,7 @@ public final class Daemon: Sendable {
     /// Leaves the ring (the last datagrams reach the kernel first), then closes every socket; the
     /// ring socket closing ends `run`. Safe to call more than once, from any thread.
     public func shutdown() {
+        guard !finished.load(ordering: .acquiring) else { return }
         // Give the VIP back while the ring hears the leave, so that the next dispatcher binds it
         // as soon as it can (it retries until the address is free).
         if let runner { DispatchQueue.global().async { runner.shutdown() } }
@@ -218,6 +222,7 @@ public final class Daemon: Sendable {
         if let runner { await withCheckedContinuation { done in DispatchQueue.global().async { runner.shutdown(); done.resume() } } }
         await service?.stop()
         unlink(settings.controlSocket.path)
+        finished.store(true, ordering: .releasing)
         try? await group.shutdownGracefully()
         logger.notice(unexpected ? "stopped: the ring socket closed" : "stopped")
         if unexpected { throw RingSocketClosed() }
