@@ -34,7 +34,8 @@ extension ClusterSuite {
             let cluster = try TestCluster(port: 7670, size: 3)
             let script = try cluster.folder.write("server.py", Self.server)
             var servers: [Process] = []
-            defer { for server in servers { server.terminate(); server.waitUntilExit() } }
+            // SIGKILL: a child inherits ignored signals, and the test process may ignore SIGTERM.
+            defer { for server in servers where server.isRunning { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() } }
             for address in ["127.0.0.2", "127.0.0.3"] {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

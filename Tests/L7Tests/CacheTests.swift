@@ -53,7 +53,9 @@ import Testing
     @Test func concurrentMissesForOneObjectMakeOneServerRequest() async throws {
         let backend = try Backend("once", behaviour: .cacheable)
         defer { backend.close() }
-        let proxy = try ProxyHarness(backends: [backend])
+        // The first clients wait for the last to connect before anyone sends: on a loaded machine
+        // that can outlast the default header timeout.
+        let proxy = try ProxyHarness(options: #"{"limits": {"header_timeout_ms": 120000}}"#, backends: [backend])
         defer { proxy.stop() }
         var clients: [TestClient] = []
         for _ in 0..<8 { clients.append(try await proxy.client()) }

@@ -114,6 +114,7 @@ import Testing
         defer { client.close() }
         let started = ContinuousClock.now
         #expect(try await client.get("/slow").status == 504)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Loose, for a loaded machine: without the timeout the request would hang for good.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }

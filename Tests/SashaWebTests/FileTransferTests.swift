@@ -27,9 +27,9 @@ struct FileTransferTests {
             #expect(first >= 256 * 1024)
             #expect(truncate(path, 0) == 0)
             let started = ContinuousClock.now
-            let rest = await onThread { client.readToEnd(timeout: 10) }
+            let rest = await onThread { client.readToEnd(timeout: 30) }
             #expect(rest.closed, "the server kept a connection whose file had shrunk")
-            #expect(ContinuousClock.now - started < .seconds(6))
+            #expect(ContinuousClock.now - started < .seconds(25))
             #expect(first + rest.bytes < Int(Self.bigSize))
         }
     }
