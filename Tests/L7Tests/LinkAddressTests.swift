@@ -1,6 +1,7 @@
 import Foundation
 @testable import L7Strategy
 import SashaSDK
+import SashaTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -72,34 +73,14 @@ final class LinkNamespace: Sendable {
         }
     }
 
-    struct SetupError: Error, CustomStringConvertible { let description: String }
+    typealias SetupError = NetworkNamespace.SetupError
 
     func tearDown() { Self.ip(["netns", "del", name]) }
 
-    /// Runs `body` on a thread that joined the namespace (threads it starts, such as event loops,
-    /// inherit it). The thread goes back to the process's own namespace before it resumes the
-    /// caller: resuming may make the runtime start a pool thread from this one, and a pool thread
-    /// born in the namespace would take every later test's sockets there. `body` must not start
-    /// pooled work itself (no `Process`, no Dispatch).
+    /// Runs `body` in the namespace (see `NetworkNamespace.run`).
     func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-        let name = self.name
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
-                let descriptor = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
-                defer { close(home); close(descriptor) }
-                guard home >= 0, descriptor >= 0, Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
-                    return continuation.resume(throwing: SetupError(description: "cannot join \(name): errno \(errno)"))
-                }
-                let result = Swift.Result { try body() }
-                guard Self.setns(home, 0x4000_0000) == 0 else { fatalError("cannot return to the process's network namespace") }
-                continuation.resume(with: result)
-            }.start()
-        }
+        try await NetworkNamespace.run(in: name, body)
     }
-
-    /// glibc's setns, which the Swift Glibc module does not declare.
-    private static let setns = unsafeBitCast(dlsym(nil, "setns"), to: (@convention(c) (Int32, Int32) -> Int32).self)
 
     static func addresses(in namespace: String, on interface: String) -> [String] {
         ip(["-n", namespace, "-o", "-4", "addr", "show", "dev", interface]).output
@@ -138,16 +119,5 @@ final class LinkNamespace: Sendable {
     }
 
     @discardableResult
-    static func ip(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        guard (try? process.run()) != nil else { return (-1, "cannot run /usr/sbin/ip") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
+    static func ip(_ arguments: [String]) -> (status: Int32, output: String) { NetworkNamespace.ip(arguments) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SashaTestSupport
 import Synchronization
 
 /// Two network namespaces joined by a veth pair, `link0` (198.18.9.1/24) in `a` and `link1`
@@ -35,7 +36,7 @@ final class NamespacePair: Sendable {
         }
     }
 
-    struct SetupError: Error, CustomStringConvertible { let description: String }
+    typealias SetupError = NetworkNamespace.SetupError
 
     deinit { tearDown() }
 
@@ -60,43 +61,19 @@ final class NamespacePair: Sendable {
         return words.firstIndex(of: "link/ether").flatMap { words.index(after: $0) < words.endIndex ? String(words[$0 + 1]) : nil }
     }
 
-    /// Runs `body` on a thread of its own that has joined `namespace` (setns(2) moves only the
-    /// calling thread). The thread ends with `body`, so no pooled thread is ever left in another
-    /// namespace. With `droppingNetworkCapabilities`, the thread then also gives up CAP_NET_ADMIN
-    /// and CAP_NET_RAW (capabilities are per thread too), to see the refusals a non-root daemon gets.
+    /// Runs `body` in `namespace` (see `NetworkNamespace.run`). With
+    /// `droppingNetworkCapabilities`, the thread first gives up CAP_NET_ADMIN and CAP_NET_RAW
+    /// (capabilities are per thread), to see the refusals a non-root daemon gets.
     func run<Result: Sendable>(
         in namespace: String, droppingNetworkCapabilities: Bool = false,
         _ body: @escaping @Sendable () throws -> Result
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                // Back home before resuming the caller: resuming may make the runtime start a pool
-                // thread from this one, and a pool thread born in the namespace would take every
-                // later test's sockets there.
-                let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
-                let descriptor = open("/var/run/netns/\(namespace)", O_RDONLY | O_CLOEXEC)
-                defer { close(home); close(descriptor) }
-                guard home >= 0, descriptor >= 0 else {
-                    return continuation.resume(throwing: SetupError(description: "open netns \(namespace): errno \(errno)"))
-                }
-                guard Self.setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
-                    return continuation.resume(throwing: SetupError(description: "setns \(namespace): errno \(errno)"))
-                }
-                if droppingNetworkCapabilities, !Self.dropNetworkCapabilities() {
-                    _ = Self.setns(home, 0x4000_0000)
-                    return continuation.resume(throwing: SetupError(description: "capset: errno \(errno)"))
-                }
-                let result = Swift.Result { try body() }
-                guard Self.setns(home, 0x4000_0000) == 0 else { fatalError("cannot return to the process's network namespace") }
-                continuation.resume(with: result)
-            }
-            thread.start()
-        }
+        try await NetworkNamespace.run(in: namespace, prepare: {
+            !droppingNetworkCapabilities || Self.dropNetworkCapabilities() ? nil : "capset: errno \(errno)"
+        }, body)
     }
 
-    /// glibc has setns and capset but the Swift Glibc module declares neither.
-    private static let setns = unsafeBitCast(
-        dlsym(nil, "setns"), to: (@convention(c) (Int32, Int32) -> Int32).self)
+    /// glibc has capget and capset but the Swift Glibc module declares neither.
     private static let capget = unsafeBitCast(
         dlsym(nil, "capget"), to: (@convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int32).self)
     private static let capset = unsafeBitCast(
@@ -125,16 +102,5 @@ final class NamespacePair: Sendable {
     }
 
     @discardableResult
-    static func ip(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        guard (try? process.run()) != nil else { return (-1, "cannot run /usr/sbin/ip") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
+    static func ip(_ arguments: [String]) -> (status: Int32, output: String) { NetworkNamespace.ip(arguments) }
 }
