@@ -47,9 +47,4 @@ public final class ServerExclusions: @unchecked Sendable {
             listener?()
         }
     }
-
-    /// Forgets every exclusion (tests, and a member that stops dispatching).
-    public func clear() {
-        state.withLock { $0.until.removeAll() }
-    }
 }
