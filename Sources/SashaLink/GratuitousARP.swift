@@ -67,7 +67,7 @@ private struct LinkInjector: ~Copyable {
 
     /// The errno of opening a packet socket here, or nil when it opens.
     private static func packetSocketError() -> Int32? {
-        let probe = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let probe = socket(AF_PACKET, rawSocketType, 0)
         guard probe < 0 else {
             close(probe)
             return nil

@@ -14,7 +14,7 @@ struct RouteSocket: ~Copyable {
     private let descriptor: Int32
 
     init() throws(Failure) {
-        descriptor = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Netlink.protocolRoute)
+        descriptor = socket(AF_NETLINK, rawSocketType, Netlink.protocolRoute)
         guard descriptor >= 0 else { throw .system(call: "socket(AF_NETLINK)", errno: errno) }
         // The kernel answers at once; a bound wait means a wedged kernel cannot hang the caller.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
