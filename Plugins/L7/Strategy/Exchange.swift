@@ -34,7 +34,6 @@ final class Exchange {
     var attempts = 0
     var failedServers: [IPv4Address] = []
     var upstream: UpstreamConnection?
-    var responseTimer: Scheduled<Void>?
 
     /// Body parts that arrived before a connection was ready; sent once it is.
     var heldBody: [ByteBuffer] = []

@@ -110,7 +110,7 @@ public final class L7: Strategy {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(watch)
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withServerUpgrade: nil, withErrorHandling: false,
+                        withPipeliningAssistance: false, withServerUpgrade: nil, withErrorHandling: false,
                         withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits)
                     try sync.addHandler(ProxyHandler(environment: environment, loop: loop, watch: watch))

@@ -54,10 +54,25 @@ final class LoopState: @unchecked Sendable {
     let pool: UpstreamPool
     private var clients: [ObjectIdentifier: ProxyHandler] = [:]
     private(set) var quiescing = false
+    private var sweep: RepeatedTask?
 
     init(eventLoop: EventLoop, environment: ProxyEnvironment) {
         self.eventLoop = eventLoop
         self.pool = UpstreamPool(eventLoop: eventLoop, settings: environment.settings.upstream, counters: environment.counters)
+        let settings = environment.settings
+        let interval = ConnectionDeadline.sweepInterval(
+            settings.limits.headerTimeout, settings.limits.idleTimeout, settings.upstream.responseTimeout)
+        sweep = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            self?.sweepDeadlines()
+        }
+    }
+
+    /// Fires the timeouts that have passed (see `ConnectionDeadline`).
+    private func sweepDeadlines() {
+        let now = NIODeadline.now()
+        for client in clients.values where client.deadline.hasPassed(at: now) {
+            client.deadlinePassed()
+        }
     }
 
     func register(_ client: ProxyHandler) { clients[ObjectIdentifier(client)] = client }
@@ -72,6 +87,8 @@ final class LoopState: @unchecked Sendable {
     /// Closes whatever is still open.
     func closeEverything() {
         quiescing = true
+        sweep?.cancel()
+        sweep = nil
         for client in Array(clients.values) { client.closeNow() }
         pool.closeAll()
     }

@@ -82,8 +82,9 @@ extension ProxyHandler {
     /// the pipelining handler may deliver the next request from inside the write).
     func endResponse(_ context: ChannelHandlerContext, trailers: HTTPHeaders?, keepAlive: Bool, requestEnded: Bool) {
         exchange = nil
+        deadline.clear()
         responseInProgress = false
-        readHold = []
+        readHold.subtract([.dispatching, .upstreamFull])
         draining = keepAlive && !requestEnded
         if keepAlive && requestEnded { armTimer(settings.limits.idleTimeout, idle: true) }
         if keepAlive {
@@ -92,6 +93,7 @@ extension ProxyHandler {
                 readPending = false
                 context.read()
             }
+            if !draining { replayQueued() }
         } else {
             closing = true
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
@@ -103,6 +105,7 @@ extension ProxyHandler {
     func requestCycleDone() {
         armTimer(settings.limits.idleTimeout, idle: true)
         if loop.quiescing { closeNow() }
+        replayQueued()
     }
 
     /// Answers the request ourselves (no server, failure, limits) and closes the server side.
@@ -118,7 +121,7 @@ extension ProxyHandler {
 
     /// Drops the exchange's server connection (unusable mid-exchange) and its bookkeeping.
     func abandon(_ exchange: Exchange) {
-        exchange.responseTimer?.cancel()
+        if self.exchange === exchange { deadline.clear(.response) }
         exchange.cacheFill?.abandon()
         exchange.cacheFill = nil
         if let connection = exchange.upstream {

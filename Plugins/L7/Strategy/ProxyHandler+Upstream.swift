@@ -79,13 +79,7 @@ extension ProxyHandler {
     /// The server has the whole request: it has `response_timeout_ms` to start answering.
     func armResponseTimer(_ exchange: Exchange) {
         guard !exchange.responseStarted else { return }
-        exchange.responseTimer?.cancel()
-        exchange.responseTimer = context?.eventLoop.assumeIsolated().scheduleTask(in: settings.upstream.responseTimeout) { [weak self] in
-            guard let self, self.exchange === exchange, !exchange.responseStarted else { return }
-            exchange.upstream?.close()
-            exchange.upstream = nil
-            self.upstreamFailed(exchange, .timeout)
-        }
+        deadline.arm(.response, after: settings.upstream.responseTimeout)
     }
 
     // MARK: Upstream events
@@ -94,7 +88,7 @@ extension ProxyHandler {
         guard let exchange, let context else { return }
         switch part {
         case .head(let head):
-            exchange.responseTimer?.cancel()
+            deadline.clear(.response)
             exchange.responseStarted = true
             exchange.upstreamKeepAlive = head.isKeepAlive
             if let serverCounters = exchange.serverCounters { environment.recordSuccess(serverCounters) }
@@ -130,7 +124,7 @@ extension ProxyHandler {
     func upstreamClosed(_ connection: UpstreamConnection, error: Error?) {
         guard let exchange, exchange.upstream === connection else { return }
         exchange.upstream = nil
-        exchange.responseTimer?.cancel()
+        deadline.clear(.response)
         let malformed = error is HTTPParserError
         if exchange.responseStarted {
             // The response broke off half-way: the client cannot be told otherwise.

@@ -3,9 +3,10 @@ import NIOCore
 import NIOHTTP1
 import SashaSDK
 
-/// One client connection: takes its requests one at a time (NIO's pipelining handler queues the
-/// rest), routes each to a server through the current policy, streams the request body up and
-/// the response down with backpressure in both directions, and answers errors itself.
+/// One client connection: takes its requests one at a time (a pipelined request waits in `queued`
+/// until the one before it is answered), routes each to a server through the current policy,
+/// streams the request body up and the response down with backpressure in both directions, and
+/// answers errors itself.
 ///
 /// Everything here runs on the connection's event loop, as do the upstream connections it uses.
 final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
@@ -20,6 +21,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         static let dispatching = ReadHold(rawValue: 1)
         /// The upstream channel's buffer is full.
         static let upstreamFull = ReadHold(rawValue: 2)
+        /// A pipelined request waits for the current response.
+        static let pipelined = ReadHold(rawValue: 4)
     }
 
     let environment: ProxyEnvironment
@@ -34,7 +37,15 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     var responseInProgress = false
     var readHold: ReadHold = []
     var readPending = false
-    private var timer: Scheduled<Void>?
+    /// Parts of pipelined requests that arrived while a response was pending, in order.
+    ///
+    /// NIO's `HTTPServerPipelineHandler` would do this, but it stops reading after every request
+    /// until the response ends, which costs two `epoll_ctl` calls per request; here reads stop only
+    /// when a client actually pipelines.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var replayScheduled = false
+    /// The connection's pending timeout, checked by its loop's sweep.
+    var deadline = ConnectionDeadline()
     var closing = false
 
     private var client = IPv4Address(0)
@@ -93,7 +104,41 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     // MARK: Client input
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || isBusyForNextRequest(part) {
+            queued.append(part)
+            hold(.pipelined)
+            return
+        }
+        handle(part)
+    }
+
+    /// A new head while the previous request still waits for its response.
+    private func isBusyForNextRequest(_ part: HTTPServerRequestPart) -> Bool {
+        guard case .head = part else { return false }
+        return exchange != nil || draining
+    }
+
+    /// The response ended: hand over the pipelined parts that waited for it. Scheduled rather than
+    /// called, because responses end deep inside other calls (a cache hit ends one inside
+    /// `startExchange`), and a long pipeline of hits must not become a deep recursion.
+    func replayQueued() {
+        guard !queued.isEmpty, !replayScheduled, let context else { return }
+        replayScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.replayScheduled = false
+            while let part = self.queued.first, !self.closing {
+                if self.isBusyForNextRequest(part) { return }
+                self.queued.removeFirst()
+                self.handle(part)
+            }
+            self.queued.removeAll()
+            self.release(.pipelined)
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head):
             cancelTimer()
             watch.armed = false
@@ -169,6 +214,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         if let exchange { abandon(exchange) }
         draining = false
+        queued.removeAll()
         if responseInProgress {
             closeNow()
         } else {
@@ -206,26 +252,33 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     // MARK: Timers
 
     /// `idle`: waiting between requests (idle timeout; the first byte switches to the header
-    /// timeout). Otherwise the head must be complete before the timer fires.
+    /// timeout). Otherwise the head must be complete before the deadline.
     func armTimer(_ timeout: TimeAmount, idle: Bool) {
-        cancelTimer()
         watch.armed = idle
-        timer = context?.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            guard let self, self.exchange == nil, !self.draining else { return }
-            self.timer = nil
-            if idle {
-                self.closeNow()
-            } else {
-                self.counters.countResponse(status: 408)
-                self.closing = true
-                self.watch.answerAndClose("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-            }
-        }
+        deadline.arm(idle ? .idle : .header, after: timeout)
     }
 
-    func cancelTimer() {
-        timer?.cancel()
-        timer = nil
+    func cancelTimer() { deadline.clear() }
+
+    /// The loop's sweep found this connection's deadline passed.
+    func deadlinePassed() {
+        deadline.clear()
+        switch deadline.kind {
+        case .idle, .header:
+            guard exchange == nil, !draining else { return }
+            if deadline.kind == .idle {
+                closeNow()
+            } else {
+                counters.countResponse(status: 408)
+                closing = true
+                watch.answerAndClose("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            }
+        case .response:
+            guard let exchange, !exchange.responseStarted else { return }
+            exchange.upstream?.close()
+            exchange.upstream = nil
+            upstreamFailed(exchange, .timeout)
+        }
     }
 
     /// The first byte of a new request arrived on an idle keep-alive connection.
