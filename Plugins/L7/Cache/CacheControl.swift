@@ -156,7 +156,7 @@ extension UnsafeBufferPointer<UInt8> {
 
 extension StringProtocol {
     /// ASCII case-insensitive equality against a lower-case name, without allocating.
-    func equalsASCIICaseInsensitive(_ lowercaseName: String) -> Bool {
+    public func equalsASCIICaseInsensitive(_ lowercaseName: String) -> Bool {
         guard utf8.count == lowercaseName.utf8.count else { return false }
         for (mine, theirs) in zip(utf8, lowercaseName.utf8) where mine.asciiLowercased != theirs { return false }
         return true

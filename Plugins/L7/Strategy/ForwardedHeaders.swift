@@ -1,47 +1,104 @@
+import HTTPCache
 import NIOHTTP1
 
 /// Header rewriting between the two hops (RFC 9110 §7.6.1): connection-specific fields are
 /// removed in both directions, along with any field the Connection header names; the request
 /// gains X-Forwarded-For/-Proto, Forwarded and Via. Framing is left to NIO's encoders, which
 /// write Content-Length or chunked framing from the parts they are given.
+///
+/// This runs twice per request, so it reads the fields once and removes only what is there: most
+/// requests carry no hop-by-hop field at all, most responses only `Connection`.
 enum ForwardedHeaders {
     /// Fields that describe one connection, never the message.
     static let hopByHop: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
-    /// Removes the hop-by-hop fields and those the Connection header lists.
-    static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        var named: [Substring] = []
-        for value in headers[canonicalForm: "connection"] {
-            for token in value.split(separator: ",") {
-                let name = token.trimmingSpaces
-                if !name.isEmpty { named.append(name) }
+    /// What one pass over the fields found.
+    struct Scan {
+        /// Hop-by-hop fields present, by index in `hopByHop`.
+        var hopByHop: UInt8 = 0
+        var hasContentLength = false
+        var hasVia = false
+        var hasForwardedFor = false
+        var hasForwarded = false
+
+        init(_ headers: HTTPHeaders) {
+            for (name, _) in headers {
+                switch name.utf8.count {
+                case 2, 7, 10, 16, 17:
+                    if let index = ForwardedHeaders.hopByHop.firstIndex(where: { name.equalsASCIICaseInsensitive($0) }) {
+                        hopByHop |= 1 << index
+                    }
+                case 14: hasContentLength = hasContentLength || name.equalsASCIICaseInsensitive("content-length")
+                case 3: hasVia = hasVia || name.equalsASCIICaseInsensitive("via")
+                case 15: hasForwardedFor = hasForwardedFor || name.equalsASCIICaseInsensitive("x-forwarded-for")
+                case 9: hasForwarded = hasForwarded || name.equalsASCIICaseInsensitive("forwarded")
+                default: break
+                }
             }
         }
-        for name in hopByHop { headers.remove(name: name) }
-        for name in named { headers.remove(name: String(name)) }
+
+        func has(_ field: String) -> Bool {
+            guard let index = ForwardedHeaders.hopByHop.firstIndex(of: field) else { return false }
+            return hopByHop & (1 << index) != 0
+        }
+    }
+
+    /// The forwarding fields of one client connection, built once when it opens.
+    struct Forwarding {
+        let client: String
+        /// RFC 7239: `for=CLIENT;proto=http;by=PROXY`.
+        let forwarded: String
+
+        init(client: String, proxy: String) {
+            self.client = client
+            forwarded = "for=\(ForwardedHeaders.forwardedNode(client));proto=http;by=\(ForwardedHeaders.forwardedNode(proxy))"
+        }
+    }
+
+    /// Removes the hop-by-hop fields `scan` found and those the Connection header lists.
+    static func removeHopByHop(_ headers: inout HTTPHeaders, _ scan: Scan) {
+        guard scan.hopByHop != 0 else { return }
+        if scan.has("connection") {
+            var named: [String] = []
+            for value in headers[canonicalForm: "connection"] {
+                for token in value.split(separator: ",") {
+                    let name = token.trimmingSpaces
+                    if !name.isEmpty { named.append(String(name)) }
+                }
+            }
+            for name in named { headers.remove(name: name) }
+        }
+        for (index, name) in hopByHop.enumerated() where scan.hopByHop & (1 << index) != 0 {
+            headers.remove(name: name)
+        }
+    }
+
+    static func upstreamRequest(_ head: HTTPRequestHead, client: String, proxy: String) -> HTTPRequestHead {
+        upstreamRequest(head, forwarding: Forwarding(client: client, proxy: proxy))
     }
 
     /// The head sent to the server: HTTP/1.1 with keep-alive (the pool reuses the connection),
     /// the client's framing kept (chunked stays chunked; NIO re-frames the parts), the forwarding
     /// fields added.
-    static func upstreamRequest(_ head: HTTPRequestHead, client: String, proxy: String) -> HTTPRequestHead {
+    static func upstreamRequest(_ head: HTTPRequestHead, forwarding: Forwarding) -> HTTPRequestHead {
         var headers = head.headers
-        let chunked = !headers.contains(name: "content-length") && headers.contains(name: "transfer-encoding")
-        removeHopByHop(&headers)
+        let scan = Scan(headers)
+        let chunked = !scan.hasContentLength && scan.has("transfer-encoding")
+        removeHopByHop(&headers, scan)
         // The proxy answers `Expect: 100-continue` itself (RFC 9110 §10.1.1 lets it).
         headers.remove(name: "expect")
         if chunked {
             headers.add(name: "transfer-encoding", value: "chunked")
-        } else if !headers.contains(name: "content-length"), head.method == .POST || head.method == .PUT || head.method == .PATCH {
+        } else if !scan.hasContentLength, head.method == .POST || head.method == .PUT || head.method == .PATCH {
             // No framing means no body (RFC 9112 §6.3); say so rather than let the encoder chunk.
             headers.add(name: "content-length", value: "0")
         }
-        append(&headers, "x-forwarded-for", client)
+        append(&headers, "x-forwarded-for", forwarding.client, present: scan.hasForwardedFor)
         headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
-        append(&headers, "forwarded", "for=\(forwardedNode(client));proto=http;by=\(forwardedNode(proxy))")
-        append(&headers, "via", "\(head.version.major).\(head.version.minor) sasha")
+        append(&headers, "forwarded", forwarding.forwarded, present: scan.hasForwarded)
+        append(&headers, "via", via(head.version), present: scan.hasVia)
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
 
@@ -49,28 +106,38 @@ enum ForwardedHeaders {
     /// an HTTP/1.0 client is not sent chunked framing), and the connection's fate stated.
     static func clientResponse(_ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
         var headers = head.headers
-        removeHopByHop(&headers)
+        let scan = Scan(headers)
+        removeHopByHop(&headers, scan)
         if !keepAlive {
             headers.add(name: "connection", value: "close")
         } else if clientVersion.major == 1 && clientVersion.minor == 0 {
             headers.add(name: "connection", value: "keep-alive")
         }
-        append(&headers, "via", "\(head.version.major).\(head.version.minor) sasha")
+        append(&headers, "via", via(head.version), present: scan.hasVia)
         return HTTPResponseHead(version: clientVersion, status: head.status, headers: headers)
     }
 
-    /// Appends `value` to a comma-separated list field, as one line.
-    private static func append(_ headers: inout HTTPHeaders, _ name: String, _ value: String) {
-        let existing = headers[name]
-        if existing.isEmpty {
-            headers.add(name: name, value: value)
-        } else {
-            headers.replaceOrAdd(name: name, value: (existing + [value]).joined(separator: ", "))
+    /// "1.1 sasha": a literal for the usual versions.
+    private static func via(_ version: HTTPVersion) -> String {
+        switch (version.major, version.minor) {
+        case (1, 1): "1.1 sasha"
+        case (1, 0): "1.0 sasha"
+        default: "\(version.major).\(version.minor) sasha"
         }
     }
 
+    /// Appends `value` to a comma-separated list field, as one line.
+    private static func append(_ headers: inout HTTPHeaders, _ name: String, _ value: String, present: Bool) {
+        guard present else {
+            headers.add(name: name, value: value)
+            return
+        }
+        let existing = headers[name]
+        headers.replaceOrAdd(name: name, value: (existing + [value]).joined(separator: ", "))
+    }
+
     /// RFC 7239 node syntax: IPv6 addresses are quoted and bracketed.
-    private static func forwardedNode(_ address: String) -> String {
+    static func forwardedNode(_ address: String) -> String {
         address.contains(":") ? "\"[\(address)]\"" : address
     }
 }

@@ -49,7 +49,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     var closing = false
 
     private var client = IPv4Address(0)
-    private var clientText = "unknown"
+    private var forwarding = ForwardedHeaders.Forwarding(client: "unknown", proxy: "unknown")
     private var clientPort: UInt16 = 0
     private var clusterPort: UInt16 = 0
 
@@ -68,7 +68,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         self.context = context
         watch.proxy = self
         if let remote = context.channel.remoteAddress {
-            clientText = remote.ipAddress ?? "unknown"
+            forwarding = ForwardedHeaders.Forwarding(client: remote.ipAddress ?? "unknown", proxy: environment.vip.description)
             clientPort = UInt16(clamping: remote.port ?? 0)
             if let ip = remote.ipAddress, let address = IPv4Address(ip) { client = address }
         }
@@ -229,7 +229,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         let facts = RequestFacts(head)
         let group = environment.directory.read { $0.group(for: facts) }
         let flow = Flow(client: client, clientPort: clientPort, clusterPort: clusterPort, l7Key: facts.contentKey, group: group)
-        let upstreamHead = ForwardedHeaders.upstreamRequest(head, client: clientText, proxy: environment.vip.description)
+        let upstreamHead = ForwardedHeaders.upstreamRequest(head, forwarding: forwarding)
         let exchange = Exchange(request: head, upstreamHead: upstreamHead, flow: flow,
                                 clientKeepAlive: head.isKeepAlive && !loop.quiescing)
         self.exchange = exchange

@@ -21,14 +21,23 @@ struct RequestFacts {
         var uri = Substring(head.uri)
         var hostText = Substring(head.headers.first(name: "host") ?? "")
         // Absolute form ("http://host/path"): the URI's authority is the host (RFC 9112 §3.2.2).
-        if let schemeEnd = uri.range(of: "://"), uri[..<schemeEnd.lowerBound].allSatisfy({ $0.isLetter }) {
-            let rest = uri[schemeEnd.upperBound...]
+        if uri.utf8.first != UInt8(ascii: "/"), let schemeEnd = Self.schemeEnd(uri) {
+            let rest = uri[schemeEnd...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             hostText = rest[..<slash]
             uri = slash == rest.endIndex ? "/" : rest[slash...]
         }
         let pathEnd = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex
         self.init(method: head.method.rawValue, host: Self.stripPort(hostText), path: uri[..<pathEnd], headers: head.headers)
+    }
+
+    /// Where the authority starts in an absolute-form URI ("http://host/…"), after "://" that
+    /// follows a scheme of letters; nil for any other form.
+    static func schemeEnd(_ uri: Substring) -> Substring.Index? {
+        guard let colon = uri.firstIndex(of: ":"), colon > uri.startIndex,
+              uri[..<colon].allSatisfy({ $0.isASCII && $0.isLetter }),
+              uri[colon...].hasPrefix("://") else { return nil }
+        return uri.index(colon, offsetBy: 3)
     }
 
     /// "example.com:8080" → "example.com"; "[::1]:80" → "[::1]".

@@ -21,8 +21,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     weak var owner: UpstreamOwner?
     weak var connection: UpstreamConnection?
-    /// Called when the connection closes while idle in the pool.
-    var onIdleClose: (() -> Void)?
+    /// The pool holding the connection while it is idle (told when it closes).
+    weak var idlePool: UpstreamPool?
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
     private var readPending = false
@@ -56,8 +56,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
         if let owner, let connection {
             self.owner = nil
             owner.upstreamClosed(connection, error: error)
-        } else {
-            onIdleClose?()
+        } else if let connection {
+            idlePool?.forget(connection)
         }
         context.fireChannelInactive()
     }
@@ -109,7 +109,7 @@ final class UpstreamConnection {
     /// Detaches it from its owner and closes it.
     func close() {
         handler.owner = nil
-        handler.onIdleClose = nil
+        handler.idlePool = nil
         channel.close(promise: nil)
     }
 }

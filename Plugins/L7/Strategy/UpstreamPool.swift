@@ -22,7 +22,7 @@ final class UpstreamPool {
     /// An idle connection to `server` on `port`, if one is still open.
     func take(_ server: IPv4Address, port: UInt16) -> UpstreamConnection? {
         while let connection = idle[server]?.popLast() {
-            connection.handler.onIdleClose = nil
+            connection.handler.idlePool = nil
             if connection.channel.isActive, connection.port == port { return connection }
             connection.close()
         }
@@ -39,11 +39,13 @@ final class UpstreamPool {
         connection.reused = true
         connection.handler.owner = nil
         connection.handler.resumeReads()
-        connection.handler.onIdleClose = { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            self.idle[connection.server]?.removeAll { $0 === connection }
-        }
+        connection.handler.idlePool = self
         idle[connection.server, default: []].append(connection)
+    }
+
+    /// An idle connection closed (the server ended it).
+    func forget(_ connection: UpstreamConnection) {
+        idle[connection.server]?.removeAll { $0 === connection }
     }
 
     /// Opens a new connection to a server; `completion` runs on this event loop.
@@ -63,7 +65,8 @@ final class UpstreamPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // Fields are validated where they were parsed (see `L7.makeBootstrap`).
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
