@@ -6,10 +6,11 @@ import PackageDescription
 /// `sasha_plugin_entry` symbols cannot link into one binary. The product name is the plugin's
 /// name, so the loader finds `round-robin` as `libround-robin.so`.
 func plugin(
-    _ name: String, module: String, folder: String, logicFolder: String, dependencies: [Target.Dependency] = []
+    _ name: String, module: String, folder: String, logicFolder: String, dependencies: [Target.Dependency] = [],
+    swiftSettings: [SwiftSetting] = []
 ) -> (logic: Target, entry: Target, product: Product) {
     (
-        .target(name: module, dependencies: ["SashaSDK"] + dependencies, path: "\(folder)/\(logicFolder)"),
+        .target(name: module, dependencies: ["SashaSDK"] + dependencies, path: "\(folder)/\(logicFolder)", swiftSettings: swiftSettings),
         .target(
             name: module + "Plugin", dependencies: [.target(name: module), "SashaSDK", "SashaABI"],
             path: "\(folder)/Plugin",
@@ -35,7 +36,8 @@ let nio: [Target.Dependency] = [
 let strategies = [
     plugin(
         "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
-        dependencies: ["HTTPCache", "SashaLink"] + nio
+        dependencies: ["HTTPCache", "SashaLink"] + nio,
+        swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
 ]
 

@@ -139,6 +139,7 @@ extension UInt8 {
 
     var isWhitespace: Bool { self == .space || self == .tab }
 
+    @usableFromInline
     var asciiLowercased: UInt8 {
         self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
     }
@@ -156,9 +157,13 @@ extension UnsafeBufferPointer<UInt8> {
 
 extension StringProtocol {
     /// ASCII case-insensitive equality against a lower-case name, without allocating.
+    /// Inlinable: the proxy compares header names with it on every request, and unspecialized
+    /// across the module boundary it spent most of its time looking up generic metadata.
+    @inlinable
     public func equalsASCIICaseInsensitive(_ lowercaseName: String) -> Bool {
         guard utf8.count == lowercaseName.utf8.count else { return false }
-        for (mine, theirs) in zip(utf8, lowercaseName.utf8) where mine.asciiLowercased != theirs { return false }
+        var theirs = lowercaseName.utf8.makeIterator()
+        for mine in utf8 where mine.asciiLowercased != theirs.next() { return false }
         return true
     }
 }
