@@ -61,11 +61,15 @@ enum ForwardedHeaders {
     static func removeHopByHop(_ headers: inout HTTPHeaders, _ scan: Scan) {
         guard scan.hopByHop != 0 else { return }
         if scan.has("connection") {
+            // Fields the Connection header names; "keep-alive" and "close" (nearly always all it
+            // says) name nothing beyond the fixed list, so the usual case allocates nothing.
             var named: [String] = []
-            for value in headers[canonicalForm: "connection"] {
+            for (name, value) in headers where name.equalsASCIICaseInsensitive("connection") {
                 for token in value.split(separator: ",") {
-                    let name = token.trimmingSpaces
-                    if !name.isEmpty { named.append(String(name)) }
+                    let token = token.trimmingSpaces
+                    if !token.isEmpty, !token.equalsASCIICaseInsensitive("keep-alive"), !token.equalsASCIICaseInsensitive("close") {
+                        named.append(String(token))
+                    }
                 }
             }
             for name in named { headers.remove(name: name) }
