@@ -36,7 +36,7 @@ let nio: [Target.Dependency] = [
 let strategies = [
     plugin(
         "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
-        dependencies: ["HTTPCache", "SashaLink"] + nio,
+        dependencies: ["HTTPCache", "HTTPDate", "SashaLink"] + nio,
         swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
 ]
@@ -84,13 +84,24 @@ let package = Package(
         ),
         // The embedded web server every serving member runs (static files, ranges, conditional
         // requests, health), and the health check of the member's service.
-        .target(name: "SashaWeb", dependencies: ["SashaSDK", .product(name: "Logging", package: "swift-log")] + nio),
+        .target(name: "SashaWeb", dependencies: ["SashaSDK", "HTTPDate", .product(name: "Logging", package: "swift-log")] + nio),
+        // HTTP dates (RFC 9110 §5.6.7), for the web server's validators and the cache's freshness.
+        .target(name: "HTTPDate"),
         // The L7 strategy's HTTP cache: what may be stored, for how long, and the bounded store.
-        .target(name: "HTTPCache", dependencies: nio, path: "Plugins/L7/Cache"),
+        .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache"),
         // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
         .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
         // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.
         .target(name: "SashaLink", dependencies: ["SashaSDK", "CLibnet"]),
+        // The L4 strategies' packet work without I/O: Ethernet, ARP, IPv4 and TCP views over a
+        // frame's bytes, checksums (full, incremental per RFC 1624, completing partial ones), and
+        // the connection map.
+        .target(name: "SashaPacket", dependencies: ["SashaSDK"]),
+        // libpcap (capture with a BPF filter, injection) as a system library.
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // Frames in and out of a real link for the L4 strategies: a capture thread with a BPF
+        // filter, and injection.
+        .target(name: "SashaCapture", dependencies: ["SashaSDK", "SashaPacket", "CPcap"]),
         .target(
             name: "SashaCore",
             dependencies: [
@@ -132,9 +143,13 @@ let package = Package(
         ),
         .testTarget(name: "SashaCoreTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
         .testTarget(name: "SashaRingTests", dependencies: ["SashaRing", "SashaSDK"]),
-        .testTarget(name: "SashaWebTests", dependencies: ["SashaWeb", "SashaSDK", "SashaTestSupport"] + nio),
+        .testTarget(name: "SashaWebTests", dependencies: ["SashaWeb", "HTTPDate", "SashaSDK", "SashaTestSupport"] + nio),
         .testTarget(name: "HTTPCacheTests", dependencies: ["HTTPCache"] + nio),
+        .testTarget(name: "HTTPDateTests", dependencies: ["HTTPDate"]),
         .testTarget(name: "SashaLinkTests", dependencies: ["SashaLink", "SashaSDK", "SashaTestSupport"]),
+        .testTarget(name: "SashaPacketTests", dependencies: ["SashaPacket", "SashaSDK"]),
+        // Capture and injection between network namespaces (root).
+        .testTarget(name: "SashaCaptureTests", dependencies: ["SashaCapture", "SashaPacket", "SashaSDK", "SashaTestSupport"]),
         // The l7 strategy in-process (real sockets on loopback) and through its .so.
         .testTarget(
             name: "L7Tests",

@@ -1,3 +1,4 @@
+import HTTPDate
 /// The validators of one file version, and the preconditions a GET or HEAD can set on them
 /// (RFC 9110 §13).
 public struct FileValidators: Equatable, Sendable {

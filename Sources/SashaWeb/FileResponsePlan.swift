@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 /// How to answer a GET or HEAD for a file of known size and age: status, the file's headers, and

@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import HTTPDate
 import Foundation
 import Testing
 

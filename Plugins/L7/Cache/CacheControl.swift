@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 /// The `Cache-Control` directives a shared cache acts on (RFC 9111 §5.2), parsed from every
@@ -126,44 +127,5 @@ public struct CacheControl: Sendable, Equatable {
             value = min(value * 10 + Int64(byte - UInt8(ascii: "0")), 1 << 31)
         }
         return value
-    }
-}
-
-extension UInt8 {
-    static let comma = UInt8(ascii: ",")
-    static let equals = UInt8(ascii: "=")
-    static let quote = UInt8(ascii: "\"")
-    static let backslash = UInt8(ascii: "\\")
-    static let space = UInt8(ascii: " ")
-    static let tab = UInt8(ascii: "\t")
-
-    var isWhitespace: Bool { self == .space || self == .tab }
-
-    @usableFromInline
-    var asciiLowercased: UInt8 {
-        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
-    }
-}
-
-extension UnsafeBufferPointer<UInt8> {
-    /// Case-insensitive comparison against an already lower-case ASCII literal.
-    func equalsLowercase(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let other = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-        for index in 0..<count where self[index].asciiLowercased != other[index] { return false }
-        return true
-    }
-}
-
-extension StringProtocol {
-    /// ASCII case-insensitive equality against a lower-case name, without allocating.
-    /// Inlinable: the proxy compares header names with it on every request, and unspecialized
-    /// across the module boundary it spent most of its time looking up generic metadata.
-    @inlinable
-    public func equalsASCIICaseInsensitive(_ lowercaseName: String) -> Bool {
-        guard utf8.count == lowercaseName.utf8.count else { return false }
-        var theirs = lowercaseName.utf8.makeIterator()
-        for mine in utf8 where mine.asciiLowercased != theirs.next() { return false }
-        return true
     }
 }

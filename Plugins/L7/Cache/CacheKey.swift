@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 /// What a stored response is filed under: the host (lower-cased) and the request target (path

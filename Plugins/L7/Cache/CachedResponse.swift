@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOCore
 import NIOHTTP1
 

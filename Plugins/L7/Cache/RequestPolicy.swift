@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 /// What the cache may do for one request, decided from its head alone (RFC 9111 §4 and §5.2.1,

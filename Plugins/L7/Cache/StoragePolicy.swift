@@ -1,3 +1,4 @@
+import HTTPDate
 import NIOHTTP1
 
 /// Whether a shared cache may store a response, and for how long it stays fresh (RFC 9111 §3 and

@@ -1,3 +1,4 @@
+import HTTPDate
 import HTTPCache
 import NIOHTTP1
 

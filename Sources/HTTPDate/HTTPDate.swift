@@ -1,8 +1,22 @@
 /// HTTP dates (RFC 9110 §5.6.7) as seconds since the Unix epoch: the preferred IMF-fixdate
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms recipients must still accept,
 /// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
-/// Anything else is `nil`: for `Expires` that means "already expired".
+/// Anything else is `nil`: for `Expires` that means "already expired". Pure arithmetic: no locale,
+/// no time zone database. Shared by the embedded web server and the l7 cache.
 public enum HTTPDate {
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// IMF-fixdate, the only form a sender may generate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    public static func format(_ seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = civil(fromDays: days)
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        return "\(weekday), \(twoDigits(day)) \(monthNames[month - 1]) \(year) "
+            + "\(twoDigits(secondOfDay / 3600)):\(twoDigits(secondOfDay / 60 % 60)):\(twoDigits(secondOfDay % 60)) GMT"
+    }
+
     public static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes in
@@ -21,6 +35,23 @@ public enum HTTPDate {
         let dayOfYear = (153 * monthFromMarch + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The inverse of `daysSinceEpoch`: the proleptic Gregorian date of a day count.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), Int(month), Int(day))
+    }
+
+    private static func twoDigits(_ value: some BinaryInteger) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
     }
 
     static func daysInMonth(year: Int64, month: Int64) -> Int64 {
@@ -49,11 +80,11 @@ private struct DateScanner {
             if take(UInt8(ascii: "-")) {
                 // RFC 850: 06-Nov-94
                 guard let month = month(), take(UInt8(ascii: "-")), let year = number(maxDigits: 4) else { return nil }
-                return finishZoned(year: year < 100 ? (year < 70 ? 2000 + year : 1900 + year) : year, month: month, day: day)
+                return finishZoned(year: Self.fullYear(year), month: month, day: day)
             }
-            // IMF-fixdate: 06 Nov 1994
+            // IMF-fixdate: 06 Nov 1994 (a two-digit year, as some senders write, read as in RFC 850)
             guard spaces(), let month = month(), spaces(), let year = number(maxDigits: 4) else { return nil }
-            return finishZoned(year: year, month: month, day: day)
+            return finishZoned(year: Self.fullYear(year), month: month, day: day)
         }
         // asctime: Nov  6 08:49:37 1994
         guard spaces(), let month = month(), spaces(), let day = number(maxDigits: 2), spaces(),
@@ -64,7 +95,12 @@ private struct DateScanner {
         return instant(year: year, month: month, day: day, secondsOfDay: seconds)
     }
 
-    /// ` 08:49:37 GMT` and the end.
+    /// A two-digit year: 70-99 are 19xx, 00-69 are 20xx (the 1970 epoch rules out earlier dates).
+    private static func fullYear(_ year: Int64) -> Int64 {
+        year < 100 ? (year < 70 ? 2000 + year : 1900 + year) : year
+    }
+
+    /// ` 08:49:37 GMT` (or UTC, which senders use for the same zone) and the end.
     private mutating func finishZoned(year: Int64, month: Int64, day: Int64) -> Int64? {
         guard spaces(), let seconds = timeOfDay(), spaces() else { return nil }
         let zoneStart = index
