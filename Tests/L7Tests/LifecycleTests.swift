@@ -80,7 +80,7 @@ import Testing
         #expect(response.status == 200 && response.text == "slow")
         #expect(response.header("connection") == "close")
         await withCheckedContinuation { continuation in stopped.notify(queue: .global()) { continuation.resume() } }
-        #expect(proxy.stat("active_client_connections") == 0)
+        #expect(proxy.stat("active") == 0)
     }
 
     /// The built libl7.so through the daemon's own loader: it links, exports its entry and

@@ -165,7 +165,7 @@ public final class L7: Strategy {
             "\"upstream_failures\":\(load(counters.upstreamFailures))",
             "\"ejections\":\(load(counters.ejections))",
             "\"client_connections\":\(load(counters.clientConnections))",
-            "\"active_client_connections\":\(load(counters.activeClientConnections))",
+            "\"active\":\(load(counters.activeClientConnections))",
             "\"max_buffered_bytes\":\(load(counters.maxBufferedBytes))",
         ]
         let servers = registry.withLock { $0.counters.values.sorted { $0.address < $1.address } }
