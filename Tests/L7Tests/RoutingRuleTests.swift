@@ -97,7 +97,7 @@ import Testing
         #expect(settings.limits.headerTimeout == .milliseconds(10_000))
         #expect(settings.upstream.retries == 2)
         #expect(settings.upstream.ejectAfterFailures == 3)
-        #expect(settings.upstream.maxIdlePerServer == 64)
+        #expect(settings.upstream.maxIdlePerServer == 1024)
         #expect(settings.cache.enabled && settings.cache.maxBytes == 67_108_864)
         #expect(settings.threads == 0 && settings.defaultTag == nil && settings.rules.isEmpty)
     }

@@ -65,7 +65,7 @@ struct L7Settings: Sendable {
         upstream = Upstream(
             connectTimeout: .milliseconds(Int64(try upstreamOptions.int("connect_timeout_ms", default: 1_000, in: 1...600_000))),
             responseTimeout: .milliseconds(Int64(try upstreamOptions.int("response_timeout_ms", default: 30_000, in: 1...86_400_000))),
-            maxIdlePerServer: try upstreamOptions.int("max_idle_per_server", default: 64, in: 0...65_536),
+            maxIdlePerServer: try upstreamOptions.int("max_idle_per_server", default: 1024, in: 0...65_536),
             retries: try upstreamOptions.int("retries", default: 2, in: 0...16),
             ejectAfterFailures: try upstreamOptions.int("eject_after_failures", default: 3, in: 1...1_000),
             ejectFor: .milliseconds(try upstreamOptions.int("eject_for_ms", default: 10_000, in: 1...86_400_000)))
