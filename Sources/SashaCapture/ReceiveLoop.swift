@@ -1,0 +1,71 @@
+import CPcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension CaptureSession {
+    /// The receive thread's body: poll the capture socket with a short timeout, then let libpcap
+    /// hand over whatever its ring holds.
+    func receiveLoop() {
+        let pcap = handle.pointer
+        var descriptor = pollfd(fd: pcap_get_selectable_fd(pcap), events: Int16(POLLIN), revents: 0)
+        // The C callback cannot capture Swift context: the session travels as libpcap's user
+        // pointer, unretained (this thread already holds it).
+        let user = Unmanaged.passUnretained(self).toOpaque().assumingMemoryBound(to: UInt8.self)
+        var dispatches: UInt32 = 0
+        while !stopping.load(ordering: .acquiring) {
+            let ready = poll(&descriptor, 1, Self.pollTimeoutMilliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                fail(.pcap(interface: options.interface, operation: "poll", reason: String(cString: strerror(errno))))
+                break
+            }
+            if ready == 0 {
+                readKernelCounters()
+                continue
+            }
+            let status = pcap_dispatch(pcap, -1, captureSessionReceive, user)
+            if status == PCAP_ERROR_BREAK { continue }
+            if status < 0 {
+                fail(.pcap(interface: options.interface, operation: "pcap_dispatch", reason: handle.lastError))
+                break
+            }
+            dispatches &+= 1
+            if dispatches & 255 == 0 { readKernelCounters() }
+        }
+        readKernelCounters()
+    }
+
+    /// Copies one frame into the session's buffer and calls the handler with it.
+    @inline(__always)
+    func deliver(_ header: UnsafePointer<pcap_pkthdr>, _ bytes: UnsafePointer<UInt8>) {
+        let length = min(Int(header.pointee.caplen), frameBuffer.count)
+        frameBuffer.baseAddress!.copyMemory(from: bytes, byteCount: length)
+        received.add()
+        handler(UnsafeMutableRawBufferPointer(start: frameBuffer.baseAddress, count: length))
+    }
+
+    /// Publishes the kernel's drop totals; receive thread only.
+    private func readKernelCounters() {
+        var statistics = pcap_stat()
+        guard pcap_stats(handle.pointer, &statistics) == 0 else { return }
+        droppedByKernel.set(UInt64(statistics.ps_drop))
+        droppedByInterface.set(UInt64(statistics.ps_ifdrop))
+    }
+
+    private func fail(_ error: CaptureError) {
+        stoppedBy.withLock { $0 = error }
+    }
+}
+
+/// libpcap's per-frame callback: a plain C function, so it gets the session from `user`.
+private func captureSessionReceive(
+    _ user: UnsafeMutablePointer<UInt8>?, _ header: UnsafePointer<pcap_pkthdr>?, _ bytes: UnsafePointer<UInt8>?
+) {
+    guard let user, let header, let bytes else { return }
+    // Guaranteed reference: no retain and release per frame.
+    Unmanaged<CaptureSession>.fromOpaque(UnsafeRawPointer(user))._withUnsafeGuaranteedRef { session in
+        session.deliver(header, bytes)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import SashaCapture
+import SashaTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Capture and injection between hosts of a lab (examples/lab/lab.sh, topology one).
+@Suite struct CaptureTests {
+    @Test func capturesInboundSYNsForTheFilteredPortOnly() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        let (session, facts) = try await NetworkNamespace.run(in: lab.namespace("s1")) {
+            (try CaptureSession(options: CaptureOptions(interface: "eth0", filter: "tcp port 9999")),
+             try InterfaceFacts.lookup("eth0"))
+        }
+        defer { session.stop() }
+        #expect(facts.mac == lab.mac("s1"))
+        #expect(facts.ipv4Text == lab.address("s1"))
+        #expect(facts.index > 1)
+        #expect(facts.mtu == 1500)
+
+        let frames = FrameCollector()
+        try session.start { frames.append($0) }
+        // Other traffic first (another port), then the port the filter takes; no listener, so s1
+        // answers each SYN with a RST, which leaves s1 and must not be captured (PCAP_D_IN).
+        #expect(!connect(in: lab, from: "client", to: lab.address("s1"), port: 8888))
+        #expect(!connect(in: lab, from: "client", to: lab.address("s1"), port: 9999))
+        #expect(await eventually { frames.count >= 1 })
+        try await Task.sleep(for: .milliseconds(100))
+        session.stop()
+
+        let captured = frames.all
+        #expect(!captured.isEmpty)
+        for frame in captured {
+            let fields = try #require(TCPFrameFields(frame), "not an IPv4 TCP frame: \(frame.prefix(40))")
+            #expect(fields.destinationPort == 9999, "the filter or the direction let through \(fields)")
+            #expect(fields.isSYN)
+            #expect(fields.destinationMAC == lab.mac("s1"))
+            #expect(fields.sourceMAC == lab.mac("client"))
+            // The lab turns TX checksum offload off, so captured segments carry whole checksums.
+            #expect(fields.checksumIsValid)
+        }
+        #expect(session.counters.received == UInt64(captured.count))
+        #expect(session.counters.droppedByKernel == 0)
+        #expect(session.failure == nil)
+    }
+
+    @Test func injectedFrameArrivesByteExact() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        // An experimental EtherType, so nothing else on the link matches the filter.
+        var frame = lab.mac("s2") + lab.mac("d1") + [0x88, 0xb5]
+        frame += (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        let session = try await NetworkNamespace.run(in: lab.namespace("s2")) {
+            try CaptureSession(options: CaptureOptions(interface: "eth0", filter: "ether proto 0x88b5"))
+        }
+        defer { session.stop() }
+        let injector = try await NetworkNamespace.run(in: lab.namespace("d1")) { try FrameInjector(interface: "eth0") }
+        let frames = FrameCollector()
+        try session.start { frames.append($0) }
+
+        let sent = frame.withUnsafeBytes { injector.inject($0) }
+        #expect(sent)
+        #expect(await eventually { frames.count >= 1 })
+        session.stop()
+        #expect(frames.all == [frame])
+        #expect(injector.counters == InjectionCounters(injected: 1, failed: 0))
+        // A frame longer than the link's MTU is refused and counted, not fatal.
+        let oversized = [UInt8](repeating: 0, count: 9000)
+        #expect(!oversized.withUnsafeBytes { injector.inject($0) })
+        #expect(injector.counters == InjectionCounters(injected: 1, failed: 1))
+    }
+
+    /// The l4-2 path end to end: the client's frames for the VIP reach d1 (a static ARP entry
+    /// stands in for d1's ARP answer), d1's handler rewrites the MACs in place and injects them
+    /// to s1, which holds the VIP on lo and answers the client directly.
+    @Test func rewriteInPlaceAndInjectRelaysAConnection() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        let vip = lab.vip
+        lab.exec(host: "client", ["ip", "neigh", "replace", vip, "lladdr", lab.environment["LAB_d1_eth0_MAC"]!, "dev", "eth0"])
+        lab.exec(host: "s1", ["ip", "addr", "add", "\(vip)/32", "dev", "lo"])
+        lab.exec(host: "s1", ["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"])
+        let listener = try await NetworkNamespace.run(in: lab.namespace("s1")) { listen(port: 9999) }
+        defer { close(listener) }
+        try #require(listener >= 0)
+
+        let (session, injector) = try await NetworkNamespace.run(in: lab.namespace("d1")) {
+            (try CaptureSession(options: CaptureOptions(interface: "eth0", filter: "tcp and dst host \(vip) and dst port 9999")),
+             try FrameInjector(interface: "eth0"))
+        }
+        defer { session.stop() }
+        let server = lab.mac("s1"), dispatcher = lab.mac("d1")
+        try session.start { frame in
+            UnsafeMutableRawBufferPointer(rebasing: frame[0..<6]).copyBytes(from: server)
+            UnsafeMutableRawBufferPointer(rebasing: frame[6..<12]).copyBytes(from: dispatcher)
+            injector.inject(frame)
+        }
+        #expect(connect(in: lab, from: "client", to: vip, port: 9999), "the relayed connection was not made")
+        session.stop()
+        #expect(session.counters.received >= 2) // SYN, ACK, data, FIN...
+        #expect(injector.counters.injected == session.counters.received)
+        #expect(injector.counters.failed == 0)
+    }
+
+    @Test func stopIsPromptOnAnIdleLink() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        let session = try await NetworkNamespace.run(in: lab.namespace("s3")) {
+            try CaptureSession(options: CaptureOptions(interface: "eth0", filter: "tcp port 9"))
+        }
+        try session.start { _ in }
+        try await Task.sleep(for: .milliseconds(120))
+        let clock = ContinuousClock()
+        let elapsed = clock.measure { session.stop() }
+        #expect(elapsed < .milliseconds(300), "stop took \(elapsed)")
+        session.stop() // again: no effect
+        #expect(session.counters.received == 0)
+        #expect(session.failure == nil)
+        #expect(throws: CaptureError.self) { try session.start { _ in } }
+    }
+}
