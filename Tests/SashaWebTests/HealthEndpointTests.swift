@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import SashaSDK
 import Testing
 
 @testable import SashaWeb
@@ -73,5 +75,36 @@ struct HealthEndpointTests {
         let again = try await site.startServer(address: "127.0.3.3", port: port)
         #expect(try await RawHTTPClient.request("/notes.txt", to: again.localAddress).status == 200)
         await again.stop()
+    }
+}
+
+/// An L4 strategy's server side asks the service to answer on the VIP or the cluster ports too.
+@Suite("StaticFileServer extra listeners")
+struct ExtraListenerTests {
+    @Test func theSiteIsServedOnAnAddedAddressUntilItIsRemoved() async throws {
+        let site = try TestSite()
+        let server = try await site.startServer(address: "127.0.3.3")
+        defer { Task { await server.stop() } }
+        let extra = try SocketAddress(ipAddress: "127.0.3.4", port: 7701)
+        try await server.listen(also: IPv4Address("127.0.3.4")!, port: 7701)
+        // Asking twice is harmless (prepare_server may run again after a role change).
+        try await server.listen(also: IPv4Address("127.0.3.4")!, port: 7701)
+        let file = try await RawHTTPClient.request("/notes.txt", to: extra)
+        #expect(file.status == 200 && file.header("X-Served-By") == "127.0.3.3")
+        await server.stopListening(on: IPv4Address("127.0.3.4")!, port: 7701)
+        await #expect(throws: (any Error).self) { _ = try await RawHTTPClient.request("/notes.txt", to: extra) }
+        // The member's own address still serves.
+        #expect(try await RawHTTPClient.request("/notes.txt", to: server.localAddress).status == 200)
+    }
+
+    @Test func aTakenExtraAddressFailsWithTheAddress() async throws {
+        let site = try TestSite()
+        let server = try await site.startServer(address: "127.0.3.5")
+        defer { Task { await server.stop() } }
+        let port = UInt16(server.localAddress.port!)
+        let error = await #expect(throws: WebServerError.self) {
+            try await server.listen(also: IPv4Address("127.0.3.5")!, port: port)
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("127.0.3.5:\(port)"))
     }
 }

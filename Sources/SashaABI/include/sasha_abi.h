@@ -95,6 +95,13 @@ typedef struct sasha_server {
 
 /** A flow flag: `l7_key` is meaningful. */
 #define SASHA_FLOW_HAS_L7_KEY 1u
+/**
+ * A flow flag: the connection is already under way, but the dispatcher has no record of it (a
+ * packet other than a SYN, after the map lost it). Only a consistent policy (one that answers
+ * the same flow the same way, such as maglev) can say where it went; the host answers 0 for every
+ * other policy, and the strategy drops the packet.
+ */
+#define SASHA_FLOW_MID_STREAM 2u
 
 /** What a policy knows about a new flow when it picks a server. */
 typedef struct sasha_flow {
@@ -166,6 +173,17 @@ typedef struct sasha_host {
      * for every flow.
      */
     void (*exclude_server)(const struct sasha_host *host, uint32_t server, uint64_t duration_ns);
+
+    /**
+     * Make this member's own service answer on `address`:`port` too (`listen` = 1), or no longer
+     * (`listen` = 0). An l4-2 server must accept connections addressed to the VIP, an l4-3 server
+     * connections to its own address on the cluster ports. Call it from prepare_server and
+     * unprepare_server (control thread). The embedded web server binds there; an external service
+     * (`service.external_port`) must be set up to listen there itself, which the host logs; a
+     * member that serves nothing ignores the call. On SASHA_ERR `error` says why (the bind failed).
+     */
+    sasha_status (*serve_also)(const struct sasha_host *host, uint32_t address, uint16_t port, int32_t listen,
+                               sasha_error *error);
 } sasha_host;
 
 /**

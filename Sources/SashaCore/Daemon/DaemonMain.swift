@@ -43,6 +43,8 @@ public enum DaemonMain {
             printError("sasha run: \(error.description)")
             return 1
         }
+        ServiceAddresses.shared.attach(service)
+        defer { ServiceAddresses.shared.detach() }
         let daemon: Daemon
         do throws(Daemon.StartFailure) {
             daemon = try Daemon.start(settings, logger: logger, registry: registry, runner: runner, service: service)

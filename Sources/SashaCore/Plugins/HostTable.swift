@@ -55,6 +55,15 @@ enum HostTable {
             connection_closed: { host, server in hostContext(host) { $0.currentPolicy.connectionClosed(on: server) } },
             exclude_server: { _, server, duration in
                 ServerExclusions.shared.exclude(IPv4Address(server), forNanoseconds: duration)
+            },
+            serve_also: { _, address, port, listen, out in
+                do throws(OptionError) {
+                    try ServiceAddresses.shared.serve(on: IPv4Address(address), port: port, listen: listen != 0)
+                    return SASHA_OK
+                } catch {
+                    error.write(to: out)
+                    return SASHA_ERR
+                }
             }
         ))
         return UnsafePointer(table)

@@ -30,6 +30,7 @@ public final class MemberService: @unchecked Sendable {
     private let server: StaticFileServer?
     private let monitor: ServiceHealthMonitor?
     private let health = HealthReport()
+    private let logger: Logger
 
     /// Told every health change (the daemon sets it to report to the ring).
     var onHealthChange: (@Sendable (Bool) -> Void)? {
@@ -40,6 +41,7 @@ public final class MemberService: @unchecked Sendable {
     private init(kind: Kind, port: UInt16, group: MultiThreadedEventLoopGroup?, server: StaticFileServer?,
                  monitorOptions: ServiceHealthMonitor.Options?, logger: Logger) {
         self.kind = kind
+        self.logger = logger
         self.port = port
         self.group = group
         self.server = server
@@ -84,6 +86,29 @@ public final class MemberService: @unchecked Sendable {
                                    logger: logger)
         if let monitor = member.monitor { blocking { await monitor.start() } }
         return member
+    }
+
+    /// Serves on `address`:`port` as well, for a strategy's server side (see `sasha_host.serve_also`).
+    /// Control thread only.
+    func serveAlso(on address: IPv4Address, port: UInt16) throws(OptionError) {
+        switch kind {
+        case .files:
+            guard let server else { return }
+            do {
+                try blocking { try await server.listen(also: address, port: port) }
+            } catch {
+                throw OptionError("cannot serve on \(address):\(port) for the strategy: \(error)")
+            }
+        case .external:
+            logger.notice("the strategy needs the service to answer on \(address):\(port): set up the server at service.external_port to listen there too")
+        case .none:
+            break
+        }
+    }
+
+    func stopServing(on address: IPv4Address, port: UInt16) {
+        guard kind == .files, let server else { return }
+        blocking { await server.stopListening(on: address, port: port) }
     }
 
     /// Stops checking and serving.

@@ -71,10 +71,34 @@ public struct PluginHost: @unchecked Sendable {
     /// host puts it back afterwards. `.zero` puts it back now. Takes a lock in the host: call it
     /// on failures only. A host too old to offer it ignores the call.
     public func exclude(_ server: IPv4Address, for duration: Duration) {
-        guard raw.pointee.struct_size >= UInt32(MemoryLayout<sasha_host>.size),
-              let exclude = raw.pointee.exclude_server else { return }
+        guard offers(\.exclude_server), let exclude = raw.pointee.exclude_server else { return }
         let (seconds, attoseconds) = duration.components
         let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         exclude(raw, server.value, nanoseconds)
+    }
+
+    /// Makes this member's service answer on `address`:`port` too (see `sasha_host.serve_also`):
+    /// an l4-2 server's VIP, an l4-3 server's cluster ports. Throws when the embedded web server
+    /// cannot bind there; a host too old to offer it throws too, since the mode cannot work.
+    public func serveAlso(on address: IPv4Address, port: UInt16) throws(OptionError) {
+        guard offers(\.serve_also), let serveAlso = raw.pointee.serve_also else {
+            throw OptionError("this sasha is too old to serve on \(address):\(port) for the strategy; upgrade it")
+        }
+        var error = sasha_error()
+        guard serveAlso(raw, address.value, port, 1, &error) == SASHA_OK else { throw OptionError(error) }
+    }
+
+    /// Undoes `serveAlso(on:port:)`.
+    public func stopServing(on address: IPv4Address, port: UInt16) {
+        guard offers(\.serve_also), let serveAlso = raw.pointee.serve_also else { return }
+        var error = sasha_error()
+        _ = serveAlso(raw, address.value, port, 0, &error)
+    }
+
+    /// Whether the host's table reaches `field`: tables grow at the end, and an older host's
+    /// `struct_size` stops short of the fields it does not have.
+    private func offers<Field>(_ field: KeyPath<sasha_host, Field>) -> Bool {
+        guard let offset = MemoryLayout<sasha_host>.offset(of: field) else { return false }
+        return Int(raw.pointee.struct_size) >= offset + MemoryLayout<Field>.size
     }
 }

@@ -59,13 +59,20 @@ enum RawHTTPClient {
                 promise.succeed(Exchange(responses: responses, closed: closed))
             }
         }
-        let channel = try await ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Collector(onData: collector))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(Collector(onData: collector))
+                    }
                 }
-            }
-            .connect(to: address).get()
+                .connect(to: address).get()
+        } catch {
+            // A refused connection: the promise must not be left pending (NIO traps on a leak).
+            promise.fail(error)
+            throw error
+        }
         let timer = eventLoop.scheduleTask(in: timeout) { promise.fail(TimedOut()) }
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
         defer {
