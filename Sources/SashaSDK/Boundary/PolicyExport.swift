@@ -69,7 +69,14 @@ nonisolated(unsafe) private let policyVTable: UnsafePointer<sasha_policy_vtable>
     servers_changed: { instance, servers, count, tagNames, tagCount in
         withPolicy(instance) { $0.serversChanged(ServerList(servers, count: count, tagNames: tagNames, tagCount: tagCount)) }
     },
-    pick: { instance, flow in withPolicy(instance) { $0.pick(Flow(flow!.pointee))?.value ?? 0 } },
+    pick: { instance, flow in
+        let flow = Flow(flow!.pointee)
+        return withPolicy(instance) { policy in
+            // A lost flow mid-stream: a policy that is not consistent would send it somewhere new.
+            if flow.isMidStream && !type(of: policy).isConsistent { return 0 }
+            return policy.pick(flow)?.value ?? 0
+        }
+    },
     connection_opened: { instance, server in withPolicy(instance) { $0.connectionOpened(on: IPv4Address(server)) } },
     connection_closed: { instance, server in withPolicy(instance) { $0.connectionClosed(on: IPv4Address(server)) } }
 ))

@@ -6,13 +6,15 @@ public struct Flow: Sendable {
 
     @inlinable public init(_ raw: sasha_flow) { self.raw = raw }
 
+    @inlinable
     public init(
         client: IPv4Address, clientPort: UInt16, clusterPort: UInt16,
-        l7Key: UInt64? = nil, group: Int? = nil
+        l7Key: UInt64? = nil, group: Int? = nil, midStream: Bool = false
     ) {
         raw = sasha_flow(
             client_address: client.value, client_port: clientPort, cluster_port: clusterPort,
-            l7_key: l7Key ?? 0, flags: l7Key == nil ? 0 : SASHA_FLOW_HAS_L7_KEY,
+            l7_key: l7Key ?? 0,
+            flags: (l7Key == nil ? 0 : SASHA_FLOW_HAS_L7_KEY) | (midStream ? SASHA_FLOW_MID_STREAM : 0),
             group: group.map { UInt32($0 + 1) } ?? 0)
     }
 
@@ -21,6 +23,9 @@ public struct Flow: Sendable {
     @inlinable public var clusterPort: UInt16 { raw.cluster_port }
     /// The L7 key (a hash of host and path) when the strategy has one.
     @inlinable public var l7Key: UInt64? { raw.flags & SASHA_FLOW_HAS_L7_KEY != 0 ? raw.l7_key : nil }
+    /// The connection is already under way and the dispatcher lost its record (see
+    /// `SASHA_FLOW_MID_STREAM`): only a consistent policy is asked.
+    @inlinable public var isMidStream: Bool { raw.flags & SASHA_FLOW_MID_STREAM != 0 }
     /// The tag id the flow is restricted to by content routing, or nil for any server.
     @inlinable public var group: Int? { raw.group == 0 ? nil : Int(raw.group - 1) }
 

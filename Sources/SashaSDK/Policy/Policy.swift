@@ -23,6 +23,11 @@ public protocol Policy: AnyObject, Sendable {
     /// The servers are now exactly these.
     func serversChanged(_ list: ServerList)
 
+    /// True when `pick` answers the same flow with the same server for as long as the servers
+    /// stay the same (consistent hashing). Only such a policy is asked about a flow already under
+    /// way that the dispatcher lost (`Flow.isMidStream`); the default is false.
+    static var isConsistent: Bool { get }
+
     /// The server for a new flow, or nil when none can take it.
     func pick(_ flow: Flow) -> IPv4Address?
 
@@ -32,6 +37,7 @@ public protocol Policy: AnyObject, Sendable {
 }
 
 extension Policy {
+    public static var isConsistent: Bool { false }
     public func connectionOpened(on server: IPv4Address) {}
     public func connectionClosed(on server: IPv4Address) {}
 }

@@ -2,7 +2,7 @@
 public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var value: UInt32
 
-    public init(_ value: UInt32) { self.value = value }
+    @inlinable public init(_ value: UInt32) { self.value = value }
 
     /// Parses dotted-quad text ("127.0.0.1"). Returns nil for anything else, including leading
     /// zeros ("010.0.0.1"), which some tools read as octal.

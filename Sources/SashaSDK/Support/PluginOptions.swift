@@ -107,6 +107,25 @@ public final class PluginOptions: @unchecked Sendable {
         return result
     }
 
+    /// A list of whole numbers, each within `range` when one is given.
+    public func ints(_ key: String, default fallback: [Int] = [], in range: ClosedRange<Int>? = nil) throws(OptionError) -> [Int] {
+        guard let value = raw(key) else { return fallback }
+        guard case .array(let list) = value else {
+            throw OptionError(key: path(key), "expected a list of whole numbers, got \(value.kindDescription)")
+        }
+        var result: [Int] = []
+        for (index, item) in list.enumerated() {
+            guard case .number(let number) = item, number.rounded() == number, let whole = Int(exactly: number),
+                  range.map({ $0.contains(whole) }) ?? true
+            else {
+                let wanted = range.map { "a whole number from \($0.lowerBound) to \($0.upperBound)" } ?? "a whole number"
+                throw OptionError(key: "\(path(key)).\(index)", "expected \(wanted), got \(item)")
+            }
+            result.append(whole)
+        }
+        return result
+    }
+
     /// A nested mapping, read with the same rules; its errors carry the full path.
     public func section(_ key: String) throws(OptionError) -> PluginOptions? {
         guard let value = raw(key) else { return nil }

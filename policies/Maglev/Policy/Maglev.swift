@@ -9,6 +9,8 @@ import SashaSDK
 public final class Maglev: Policy {
     public static let name = "maglev"
     public static let summary = "Maglev consistent hashing of the flow or its L7 key"
+    /// The same flow lands on the same server while the servers stay the same.
+    public static let isConsistent = true
 
     /// The lookup table size: a prime, and fixed. It is not derived from the server count because a
     /// table of another size maps almost every flow elsewhere, which would undo the point of
