@@ -39,6 +39,7 @@ let strategies = [
         dependencies: ["HTTPCache", "HTTPDate", "SashaLink"] + nio,
         swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket"]),
 ]
 
 let policies = [
@@ -102,6 +103,9 @@ let package = Package(
         // Frames in and out of a real link for the L4 strategies: a capture thread with a BPF
         // filter, and injection.
         .target(name: "SashaCapture", dependencies: ["SashaSDK", "SashaPacket", "CPcap"]),
+        // What both L4 strategies share: options, counters, the servers' MACs, a link's capture
+        // and injection, and the server side of l4-2.
+        .target(name: "L4Common", dependencies: ["SashaSDK", "SashaPacket", "SashaCapture", "SashaLink"], path: "Plugins/L4Common"),
         .target(
             name: "SashaCore",
             dependencies: [

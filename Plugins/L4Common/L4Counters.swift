@@ -1,0 +1,73 @@
+import Synchronization
+
+/// Why an L4 dispatcher dropped a frame; each has a counter in `sasha status --json`.
+public enum DropCause: Int, CaseIterable, Sendable {
+    /// Not Ethernet/IPv4/TCP/ARP, or a fragment (no ports to route by).
+    case notTCP
+    /// Truncated or inconsistent headers.
+    case malformed
+    /// A TCP checksum that is wrong (not merely left partial by offload).
+    case badChecksum
+    /// The policy had no server for a new connection.
+    case noServer
+    /// A segment of a connection the map does not know, and the policy is not consistent.
+    case unknownFlow
+    /// The chosen server's MAC address is not known yet (an ARP request went out).
+    case noServerMAC
+    /// libpcap refused to send the frame.
+    case injectFailed
+
+    public var name: String {
+        switch self {
+        case .notTCP: "not_tcp"
+        case .malformed: "malformed"
+        case .badChecksum: "bad_checksum"
+        case .noServer: "no_server"
+        case .unknownFlow: "unknown_flow"
+        case .noServerMAC: "no_server_mac"
+        case .injectFailed: "inject_failed"
+        }
+    }
+}
+
+/// The data path's counters: written by its one thread, read by `stats()` from any thread.
+/// Relaxed atomics: no lock, and no ordering the readers need.
+public final class L4Counters: @unchecked Sendable {
+    // @unchecked: `drops` points at atomics, allocated once and freed in deinit.
+    /// Frames from clients forwarded to servers.
+    public let clientToServer = Atomic<UInt64>(0)
+    /// Frames from servers forwarded to clients (l4-3; l4-2 never sees them).
+    public let serverToClient = Atomic<UInt64>(0)
+    public let arpReplies = Atomic<UInt64>(0)
+    public let flowsOpened = Atomic<UInt64>(0)
+    /// Connections in the map now.
+    public let flows = Atomic<Int>(0)
+    /// One counter per `DropCause` (atomics cannot live in an array: they never move).
+    private let drops: UnsafeMutablePointer<Atomic<UInt64>>
+
+    public init() {
+        drops = .allocate(capacity: DropCause.allCases.count)
+        for index in 0..<DropCause.allCases.count { (drops + index).initialize(to: Atomic<UInt64>(0)) }
+    }
+
+    deinit {
+        drops.deinitialize(count: DropCause.allCases.count)
+        drops.deallocate()
+    }
+
+    @inlinable public func bump(_ counter: borrowing Atomic<UInt64>) { counter.wrappingAdd(1, ordering: .relaxed) }
+
+    public func drop(_ cause: DropCause) { (drops + cause.rawValue).pointee.wrappingAdd(1, ordering: .relaxed) }
+
+    public func dropped(_ cause: DropCause) -> UInt64 { (drops + cause.rawValue).pointee.load(ordering: .relaxed) }
+
+    /// The counters as JSON members (no braces), for a strategy's `stats()`.
+    public var jsonFields: String {
+        let dropFields = DropCause.allCases.map { "\"\($0.name)\":\(dropped($0))" }.joined(separator: ",")
+        return """
+            "packets":{"client_to_server":\(clientToServer.load(ordering: .relaxed)),"server_to_client":\(serverToClient.load(ordering: .relaxed))},\
+            "arp_replies":\(arpReplies.load(ordering: .relaxed)),"flows_opened":\(flowsOpened.load(ordering: .relaxed)),\
+            "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),"drops":{\(dropFields)}
+            """
+    }
+}

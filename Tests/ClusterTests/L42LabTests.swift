@@ -1,0 +1,145 @@
+import Foundation
+import SashaCore
+import SashaSDK
+import SashaTestSupport
+import Testing
+
+/// `l4-2` on real hosts (network namespaces, examples/lab/lab.sh): a dispatcher d1 and three
+/// servers s1-s3 form a ring over the lab link; a client curls the VIP. Needs root, which CI has.
+@Suite("l4-2 in the lab", .serialized)
+struct L42LabTests {
+    /// One lab and cluster per topology: "one" (one NIC everywhere) and "two" (the dispatcher
+    /// takes client frames on eth0 and sends them to the servers on eth1).
+    @Test("curl through the VIP reaches every server; a 64 MiB download arrives intact; replies bypass the dispatcher",
+          arguments: [L4Lab.Topology.one, .two])
+    func throughTheVIP(topology: L4Lab.Topology) async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: topology)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the l4-2 lab\n")
+        let big = site.file("big.bin")
+        try Self.randomFile(big, bytes: 64 << 20)
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let options = topology == .two ? "{ interface: eth0, output_interface: eth1 }" : "{ interface: eth0 }"
+        let config = try cluster.folder.write("l42.yaml", """
+            cluster: { name: l42, vip: \(lab.vip), ports: [80] }
+            ring: { port: 7680, members: [\(addresses.joined(separator: ", "))], heartbeat_ms: 20, token_timeout_ms: 150,
+                    broadcast_timeout_ms: 100, insecure: true }
+            control: { dir: \(cluster.controlDir) }
+            plugins: { paths: [\(PackagePaths.buildProducts)] }
+            dispatch: { strategy: l4-2, policy: round-robin, strategy_options: \(options) }
+            service: { port: 8080, root: \(site.path) }
+            nodes:
+              \(lab.address("d1")): { serve: false }
+              \(lab.address("s1")): { dispatch: false }
+              \(lab.address("s2")): { dispatch: false }
+              \(lab.address("s3")): { dispatch: false }
+            """)
+        var children: [Process] = []
+        defer { for child in children where child.isRunning { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() } }
+        for (member, address) in zip(members, addresses) {
+            children.append(try lab.run(host: member, argv: [PackagePaths.sashaExecutable, "run", "--config", config, "--node", address],
+                                        log: cluster.logPath(address)))
+        }
+        let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
+        try #require(agreed?.dispatcher == lab.address("d1"), "no ring with d1 dispatching:\n\(Self.logs(cluster, addresses))")
+
+        // Every server answers through the VIP, as round-robin says: 12 connections, 4 each.
+        var servedBy: [String: Int] = [:]
+        for _ in 0..<12 {
+            let answer = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-D", "-", "http://\(lab.vip)/"])
+            try #require(answer.status == 0, "curl failed: \(answer.output)\n\(Self.logs(cluster, addresses))")
+            #expect(answer.output.contains("hello from the l4-2 lab"))
+            let server = answer.output.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-served-by:") }
+                .map { String($0.dropFirst("x-served-by:".count)).trimmingCharacters(in: .whitespaces) }
+            servedBy[server ?? "?", default: 0] += 1
+        }
+        #expect(servedBy == [lab.address("s1"): 4, lab.address("s2"): 4, lab.address("s3"): 4], "\(servedBy)")
+
+        // 64 MiB through the VIP, byte for byte.
+        let download = lab.exec(host: "client", ["bash", "-c", "curl -sS -m 120 http://\(lab.vip)/big.bin | sha256sum"])
+        let expected = L4Lab.command("/usr/bin/sha256sum", [big]).output.split(separator: " ").first.map(String.init)
+        #expect(download.output.split(separator: " ").first.map(String.init) == expected, "\(download.output)")
+
+        // The dispatcher forwarded the client's frames and saw none of the servers' replies.
+        let stats = try #require(cluster.status(lab.address("d1"))?.strategyStats)
+        #expect(Self.number(stats, "packets", "client_to_server") > 1_000, "\(stats)")
+        #expect(Self.number(stats, "packets", "server_to_client") == 0, "\(stats)")
+        #expect(Self.number(stats, "drops", "bad_checksum") == 0, "\(stats)")
+        // No host saw a bad TCP checksum.
+        for host in ["client", "s1", "s2", "s3"] {
+            #expect(Self.tcpChecksumErrors(lab, host) == 0, "TcpInCsumErrors on \(host)")
+        }
+
+        // 10,000 connections spread as round-robin says: a third each.
+        let spread = Self.spread(lab, connections: 10_000)
+        #expect(spread.values.reduce(0, +) == 10_000, "\(spread)")
+        for server in ["s1", "s2", "s3"] {
+            #expect(abs((spread[lab.address(server)] ?? 0) - 3_333) <= 2, "\(spread)")
+        }
+
+        // A server that leaves the ring gets no new connections.
+        let s3 = children[3]
+        kill(s3.processIdentifier, SIGKILL)
+        s3.waitUntilExit()
+        let survivors = Array(addresses.prefix(3))
+        try #require(await cluster.waitForAgreement(survivors, timeout: .seconds(20)) != nil, "\(Self.logs(cluster, survivors))")
+        let after = Self.spread(lab, connections: 300)
+        #expect(after[lab.address("s3")] == nil && after.values.reduce(0, +) == 300, "\(after)")
+    }
+
+    /// Opens `connections` connections to the VIP one after another from the client (each a GET
+    /// with `Connection: close`) and counts them by `X-Served-By`.
+    static func spread(_ lab: L4Lab, connections: Int) -> [String: Int] {
+        let script = """
+            import socket, collections
+            counts = collections.Counter()
+            for _ in range(\(connections)):
+                s = socket.create_connection(("\(lab.vip)", 80), timeout=5)
+                s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n\\r\\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                s.close()
+                served = [l.split(b":", 1)[1].strip().decode() for l in data.split(b"\\r\\n") if l.lower().startswith(b"x-served-by:")]
+                counts[served[0] if served else "?"] += 1
+            for k, v in counts.items(): print(k, v)
+            """
+        let run = lab.exec(host: "client", ["python3", "-c", script])
+        var counts: [String: Int] = [:]
+        for line in run.output.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+        }
+        return counts
+    }
+
+    static func randomFile(_ path: String, bytes: Int) throws {
+        let made = L4Lab.command("/bin/bash", ["-c", "head -c \(bytes) /dev/urandom > '\(path)'"])
+        try #require(made.status == 0, "cannot write \(path): \(made.output)")
+    }
+
+    static func number(_ stats: JSONValue, _ section: String, _ key: String) -> Int {
+        guard case .object(let top) = stats, case .object(let inner)? = top[section], case .number(let value)? = inner[key]
+        else { return -1 }
+        return Int(value)
+    }
+
+    /// `Tcp: ... InCsumErrors` from the host's /proc/net/snmp.
+    static func tcpChecksumErrors(_ lab: L4Lab, _ host: String) -> Int {
+        let snmp = lab.exec(host: host, ["cat", "/proc/net/snmp"]).output.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }
+        guard snmp.count == 2 else { return -1 }
+        let names = snmp[0].split(separator: " "), values = snmp[1].split(separator: " ")
+        guard let index = names.firstIndex(of: "InCsumErrors"), index < values.count else { return -1 }
+        return Int(values[index]) ?? -1
+    }
+
+    static func logs(_ cluster: TestCluster, _ addresses: [String]) -> String {
+        addresses.map { "--- \($0)\n" + ((try? String(contentsOfFile: cluster.logPath($0), encoding: .utf8)) ?? "") }.joined()
+    }
+}
