@@ -16,6 +16,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private let builder: ServerListBuilder
     private let exclusions: ServerExclusions
     private let logger: Logger
+    /// `serve: true` for this member: only then does a server role prepare the server side (a
+    /// member that only stands by to dispatch must not take the VIP on `lo` for l4-2).
+    private let serves: Bool
     private let queue = DispatchQueue(label: "sasha.strategy")
 
     // Confined to `queue`.
@@ -58,7 +61,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             let strategy = try strategyPlugin.makeStrategy(options: dispatch.strategyOptions, context: context)
             CurrentPolicy.shared.replace(with: policy)
             return StrategyRunner(strategy: strategy, policy: policy, builder: ServerListBuilder(config: config),
-                                  exclusions: .shared, logger: logger)
+                                  exclusions: .shared, logger: logger, serves: config.node(node).serve)
         } catch {
             let location = config.sourceMap.location(of: ["dispatch"]) ?? fallback
             throw LoadFailure(diagnostics: [Diagnostic(location: location, message: "dispatch: \(error)")])
@@ -66,7 +69,8 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     }
 
     init(strategy: StrategyInstance, policy: PolicyInstance, builder: ServerListBuilder, exclusions: ServerExclusions,
-         logger: Logger) {
+         logger: Logger, serves: Bool = true) {
+        self.serves = serves
         self.strategy = strategy
         self.policy = policy
         self.builder = builder
@@ -114,7 +118,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// starting, so that the member never dispatches and serves the VIP's server side at once.
     private func settle() {
         let wantDispatch = !stopped && (role == .dispatcher || role == .standalone)
-        let wantServer = !stopped && role == .server
+        let wantServer = !stopped && role == .server && serves
         if dispatching && !wantDispatch {
             strategy.stop()
             dispatching = false
