@@ -14,6 +14,8 @@ public enum DropCause: Int, CaseIterable, Sendable {
     case unknownFlow
     /// The chosen server's MAC address is not known yet (an ARP request went out).
     case noServerMAC
+    /// A reply's next hop toward the client is not known yet (l4-3; an ARP request went out).
+    case noClientMAC
     /// libpcap refused to send the frame.
     case injectFailed
 
@@ -25,6 +27,7 @@ public enum DropCause: Int, CaseIterable, Sendable {
         case .noServer: "no_server"
         case .unknownFlow: "unknown_flow"
         case .noServerMAC: "no_server_mac"
+        case .noClientMAC: "no_client_mac"
         case .injectFailed: "inject_failed"
         }
     }

@@ -2,6 +2,10 @@ import SashaCapture
 import SashaPacket
 import SashaSDK
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One interface as an L4 dispatcher uses it: its MAC and address, a capture with a filter, and
 /// an injector to send frames out of it.
 public final class LinkPort: Sendable {
@@ -27,9 +31,51 @@ public final class LinkPort: Sendable {
         }
     }
 
+    /// The MAC of `interface`, before any capture is open (a filter may need it).
+    public static func mac(of interface: String) throws(OptionError) -> MACAddress {
+        do throws(CaptureError) {
+            let bytes = try InterfaceFacts.lookup(interface).mac + [0, 0, 0, 0, 0, 0]
+            return MACAddress(bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5])
+        } catch {
+            throw OptionError(key: "interface", error.description)
+        }
+    }
+
     /// Sends `length` bytes of `buffer`; false when libpcap refused.
     @inlinable
     public func send(_ buffer: UnsafeMutableRawBufferPointer, length: Int) -> Bool {
         injector.inject(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
+    }
+
+    /// Gratuitous ARP for `address` at this port's MAC, three times 100 ms apart: switches and
+    /// neighbours move the address to this member at once (a takeover).
+    public func announce(_ address: IPv4Address) {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer in
+            guard let length = ARPPacket.writeGratuitous(into: buffer, mac: mac, ip: address) else { return }
+            for round in 0..<3 {
+                if round > 0 { usleep(100_000) }
+                _ = send(buffer, length: length)
+            }
+        }
+    }
+
+    /// "Who has `target`?" out of this port; the answer is learned by whichever capture sees it.
+    /// Safe from any thread (it uses a buffer of its own).
+    public func requestMAC(of target: IPv4Address) {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer in
+            guard let length = ARPPacket.writeRequest(into: buffer, senderMAC: mac, senderIP: address, targetIP: target)
+            else { return }
+            _ = send(buffer, length: length)
+        }
+    }
+
+    /// Answers an ARP request for `owned` (an address this member holds only in the application:
+    /// the VIP, the l4-3 gateway) with this port's MAC, using `scratch`. True when it answered.
+    @inlinable
+    public func answer(_ arp: ARPPacket, for owned: IPv4Address, scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        guard arp.operation == .request, arp.targetIP == owned, arp.senderIP != owned,
+              let length = ARPPacket.writeReply(into: scratch, to: arp, mac: mac, ip: owned)
+        else { return false }
+        return send(scratch, length: length)
     }
 }

@@ -49,8 +49,8 @@ public struct DirectReturnServerSide: Sendable {
 }
 
 /// Reads and writes `/proc/sys` values (per network namespace, as the calling thread sees it).
-enum Sysctl {
-    static func read(_ path: String) -> String? {
+public enum Sysctl {
+    public static func read(_ path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -60,7 +60,7 @@ enum Sysctl {
         return String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: "\n ")
     }
 
-    static func write(_ path: String, _ value: String) -> Bool {
+    public static func write(_ path: String, _ value: String) -> Bool {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

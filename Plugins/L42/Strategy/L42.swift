@@ -3,10 +3,6 @@ import SashaPacket
 import SashaSDK
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The `l4-2` strategy: L4 switching with L2 address translation, in application space. The
 /// dispatcher captures client frames for the VIP with libpcap, picks a server per connection, and
 /// re-sends each frame to that server's MAC; the servers hold the VIP on `lo` and answer clients
@@ -74,22 +70,10 @@ public final class L42: Strategy {
             throw OptionError(key: "interface", error.description)
         }
         // Tell the link the VIP is here now (a takeover moves it), and learn the servers' MACs.
-        announce(on: input)
-        for server in servers.withLock({ $0 }) where neighbours.mac(of: server) == nil { path.sendARPRequest(for: server) }
+        input.announce(context.vip)
+        for server in servers.withLock({ $0 }) where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
         host.log(.info, "l4-2 dispatching \(context.vip) ports \(settings.ports.map(String.init).joined(separator: ",")) from \(input.name) to servers on \(output.name)")
         return Running(path: path, ports: output === input ? [input] : [input, output])
-    }
-
-    /// Gratuitous ARP for the VIP from the input NIC, three times 100 ms apart: switches and
-    /// clients move the VIP to this member at once.
-    private func announce(on port: LinkPort) {
-        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer in
-            guard let length = ARPPacket.writeGratuitous(into: buffer, mac: port.mac, ip: context.vip) else { return }
-            for round in 0..<3 {
-                if round > 0 { usleep(100_000) }
-                _ = port.send(buffer, length: length)
-            }
-        }
     }
 
     public func stop() {
@@ -119,12 +103,12 @@ public final class L42: Strategy {
     public func serversChanged(_ list: ServerList) {
         let addresses = list.servers.map(\.address)
         servers.withLock { $0 = addresses }
-        guard let path = running.withLock({ $0?.path }) else { return }
-        for server in addresses where neighbours.mac(of: server) == nil { path.sendARPRequest(for: server) }
+        guard let output = running.withLock({ $0?.ports.last }) else { return }
+        for server in addresses where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
     }
 
     public func importConnections(_ connections: [Connection]) {
-        running.withLock { $0?.path }?.importConnections(connections)
+        running.withLock { $0?.path }?.connections.importConnections(connections)
     }
 
     public func stats() -> String {

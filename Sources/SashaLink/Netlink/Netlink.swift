@@ -16,6 +16,9 @@ enum Netlink {
         static let newAddress: UInt16 = 20  // RTM_NEWADDR
         static let deleteAddress: UInt16 = 21  // RTM_DELADDR
         static let getAddress: UInt16 = 22  // RTM_GETADDR
+        static let newRoute: UInt16 = 24  // RTM_NEWROUTE
+        static let deleteRoute: UInt16 = 25  // RTM_DELROUTE
+        static let getRoute: UInt16 = 26  // RTM_GETROUTE
     }
 
     struct Flags: OptionSet {
@@ -28,11 +31,24 @@ enum Netlink {
         /// For a NEW request: fail with EEXIST if the object exists (shares its bit with NLM_F_MATCH).
         static let exclusive = Flags(rawValue: 0x200)
         static let create = Flags(rawValue: 0x400)
+        /// For a NEW request: replace the object if it exists.
+        static let replace = Flags(rawValue: 0x100)
     }
 
     enum AddressAttribute {
         static let address: UInt16 = 1  // IFA_ADDRESS: the peer on point-to-point links, else the local address
         static let local: UInt16 = 2  // IFA_LOCAL
+    }
+
+    /// struct rtmsg's fields this module sets, and the route attributes it reads.
+    enum Route {
+        static let headerSize = 12  // struct rtmsg
+        static let mainTable: UInt8 = 254  // RT_TABLE_MAIN
+        static let protocolStatic: UInt8 = 4  // RTPROT_STATIC
+        static let unicast: UInt8 = 1  // RTN_UNICAST
+        static let destination: UInt16 = 1  // RTA_DST
+        static let gateway: UInt16 = 5  // RTA_GATEWAY
+        static let table: UInt16 = 15  // RTA_TABLE
     }
 
     enum LinkAttribute {

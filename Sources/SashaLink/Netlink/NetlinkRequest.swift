@@ -37,6 +37,29 @@ struct NetlinkRequest {
         return request
     }
 
+    /// RTM_NEWROUTE or RTM_DELROUTE for `destination/prefixLength` via `gateway` in the main table.
+    static func route(
+        _ type: UInt16, flags: Netlink.Flags, sequence: UInt32,
+        destination: IPv4Address, prefixLength: UInt8, gateway: IPv4Address
+    ) -> NetlinkRequest {
+        var request = NetlinkRequest(type: type, flags: flags, sequence: sequence)
+        // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
+        request.append([UInt8(AF_INET), prefixLength, 0, 0, Netlink.Route.mainTable, Netlink.Route.protocolStatic,
+                        Netlink.Scope.universe, Netlink.Route.unicast])
+        request.append(UInt32(0))
+        if prefixLength > 0 { request.appendAttribute(Netlink.Route.destination, destination.networkOrderBytes) }
+        request.appendAttribute(Netlink.Route.gateway, gateway.networkOrderBytes)
+        return request
+    }
+
+    /// RTM_GETROUTE for every IPv4 route.
+    static func routeDump(sequence: UInt32) -> NetlinkRequest {
+        var request = NetlinkRequest(type: Netlink.MessageType.getRoute, flags: [.request, .dump], sequence: sequence)
+        request.append([UInt8(AF_INET), 0, 0, 0, 0, 0, 0, 0])
+        request.append(UInt32(0))
+        return request
+    }
+
     /// RTM_GETADDR for every IPv4 address of every interface.
     static func addressDump(sequence: UInt32) -> NetlinkRequest {
         var request = NetlinkRequest(type: Netlink.MessageType.getAddress, flags: [.request, .dump], sequence: sequence)

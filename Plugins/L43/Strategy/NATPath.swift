@@ -1,0 +1,153 @@
+import L4Common
+import SashaPacket
+import SashaSDK
+import Synchronization
+
+/// The l4-3 data path (the spec's Figures 5-6). Client frames arrive for the VIP on the input NIC;
+/// each connection gets a server from the current policy and an entry in the map, and its frames
+/// leave on the output NIC with the destination address rewritten to the server's. The servers
+/// route their replies through the gateway address this member answers ARP for; each reply leaves
+/// on the input NIC with its source address rewritten back to the VIP. Both rewrites update the
+/// IP and TCP checksums incrementally (RFC 1624); a partial checksum is completed first and a
+/// wrong one dropped.
+///
+/// Client frames are handled on the input capture's thread, which alone owns the map. Replies need
+/// no map (the capture filter only lets replies from the cluster ports to this member's MAC
+/// through, and every one is rewritten the same way), so with two NICs they are handled on the
+/// output capture's thread without sharing anything but the neighbour table, which is lock-free.
+final class NATPath: @unchecked Sendable {
+    // @unchecked: the map, the scratch buffers and the ARP bookkeeping are each used by one thread
+    // (the client side's by the input thread, `replyScratch` by the reply thread).
+    let vip: IPv4Address
+    let gateway: IPv4Address
+    let ports: [UInt16]
+    let input: LinkPort
+    let output: LinkPort
+    let host: PluginHost
+    let neighbours: Neighbours
+    let counters: L4Counters
+    let connections: ConnectionMap
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+    private let replyScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+    private var asking = ARPAsking()
+    private var replyAsking = ARPAsking()
+
+    init(vip: IPv4Address, gateway: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort,
+         host: PluginHost, neighbours: Neighbours, counters: L4Counters) {
+        self.vip = vip
+        self.gateway = gateway
+        self.ports = settings.ports
+        self.input = input
+        self.output = output
+        self.host = host
+        self.neighbours = neighbours
+        self.counters = counters
+        connections = ConnectionMap(settings: settings, host: host, counters: counters)
+    }
+
+    deinit {
+        scratch.deallocate()
+        replyScratch.deallocate()
+    }
+
+    /// The BPF filters: client frames for the VIP; replies from the cluster ports sent to the
+    /// output NIC's MAC (the gateway's); ARP on both.
+    static func filters(vip: IPv4Address, ports: [UInt16], outputMAC: MACAddress, oneNIC: Bool) -> (input: String, output: String) {
+        let toVIP = "(tcp and dst host \(vip) and (\(ports.map { "dst port \($0)" }.joined(separator: " or "))))"
+        let replies = "(tcp and ether dst \(outputMAC) and (\(ports.map { "src port \($0)" }.joined(separator: " or "))))"
+        return oneNIC ? ("arp or \(toVIP) or \(replies)", "") : ("arp or \(toVIP)", "arp or \(replies)")
+    }
+
+    // MARK: Input NIC
+
+    /// A frame from the input capture: ARP, a client's segment, or (one NIC) a server's reply.
+    func handleInput(_ frame: UnsafeMutableRawBufferPointer) {
+        let now = host.monotonicNanoseconds
+        switch classify(frame) {
+        case .arp(let arp):
+            neighbours.learn(arp.senderIP, at: arp.senderMAC)
+            if input.answer(arp, for: vip, scratch: scratch) || output.answer(arp, for: gateway, scratch: scratch) {
+                counters.bump(counters.arpReplies)
+            }
+        case .ipv4TCP(let segment):
+            if segment.ip.destination == vip {
+                forwardToServer(segment, frame: frame, now: now)
+            } else {
+                forwardToClient(segment, frame: frame, now: now, asking: &asking)
+            }
+        case .malformed: counters.drop(.malformed)
+        case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
+        }
+        connections.housekeep(now: now)
+    }
+
+    private func forwardToServer(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
+        guard ports.contains(segment.destinationPort), !segment.ip.isFragment else {
+            counters.drop(.notTCP)
+            return
+        }
+        if segment.completeChecksumIfPartial() == .invalid {
+            counters.drop(.badChecksum)
+            return
+        }
+        // A new connection also teaches the next hop back to its client (it, or its router).
+        let source = segment.ethernet.source
+        guard let server = connections.server(for: segment, now: now, placed: { key in self.neighbours.learn(key.client, at: source) })
+        else { return }
+        guard let mac = neighbours.mac(of: server) else {
+            asking.ask(output, for: server, now: now)
+            counters.drop(.noServerMAC)
+            return
+        }
+        segment.setDestination(server)
+        segment.ethernet.destination = mac
+        segment.ethernet.source = output.mac
+        if output.send(frame, length: frame.count) {
+            counters.bump(counters.clientToServer)
+        } else {
+            counters.drop(.injectFailed)
+        }
+    }
+
+    // MARK: Output NIC
+
+    /// A frame from the output capture (two NICs): ARP, or a server's reply.
+    func handleOutput(_ frame: UnsafeMutableRawBufferPointer) {
+        switch classify(frame) {
+        case .arp(let arp):
+            neighbours.learn(arp.senderIP, at: arp.senderMAC)
+            if output.answer(arp, for: gateway, scratch: replyScratch) { counters.bump(counters.arpReplies) }
+        case .ipv4TCP(let segment):
+            forwardToClient(segment, frame: frame, now: host.monotonicNanoseconds, asking: &replyAsking)
+        case .malformed: counters.drop(.malformed)
+        case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
+        }
+    }
+
+    /// A server's reply: the source becomes the VIP again, and it goes to the client's next hop.
+    private func forwardToClient(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
+                                 asking: inout ARPAsking) {
+        guard ports.contains(segment.sourcePort), !segment.ip.isFragment else {
+            counters.drop(.notTCP)
+            return
+        }
+        if segment.completeChecksumIfPartial() == .invalid {
+            counters.drop(.badChecksum)
+            return
+        }
+        let client = segment.ip.destination
+        guard let mac = neighbours.mac(of: client) else {
+            asking.ask(input, for: client, now: now)
+            counters.drop(.noClientMAC)
+            return
+        }
+        segment.setSource(vip)
+        segment.ethernet.destination = mac
+        segment.ethernet.source = input.mac
+        if input.send(frame, length: frame.count) {
+            counters.bump(counters.serverToClient)
+        } else {
+            counters.drop(.injectFailed)
+        }
+    }
+}

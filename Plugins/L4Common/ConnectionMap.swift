@@ -1,0 +1,108 @@
+import SashaPacket
+import SashaSDK
+import Synchronization
+
+/// The dispatcher's connection map with what both L4 strategies do around it: placing a client
+/// segment's connection (the map, or the current policy for a SYN, or a consistent policy
+/// mid-stream), telling the policy about opened and closed connections, the bounded expiry sweep,
+/// and loading connections handed over by `importConnections`.
+///
+/// Used by one thread only (the input capture's), except `importConnections`, which queues.
+public final class ConnectionMap: @unchecked Sendable {
+    // @unchecked: `table` and `lastSweep` belong to the input capture's thread; `imports` is a
+    // Mutex touched once per import and once per sweep that finds one waiting.
+    @usableFromInline let host: PluginHost
+    @usableFromInline let counters: L4Counters
+    private var table: FlowTable
+    private var lastSweep: UInt64 = 0
+    private let imports = Mutex<[Connection]>([])
+    private let importsWaiting = Atomic<Bool>(false)
+
+    public init(settings: L4Settings, host: PluginHost, counters: L4Counters) {
+        self.host = host
+        self.counters = counters
+        table = FlowTable(
+            minimumCapacity: settings.expectedFlows, idleTimeout: settings.idleTimeoutNanoseconds,
+            linger: settings.lingerNanoseconds)
+    }
+
+    /// The server of the segment's connection, entering a new one in the map; nil when the frame
+    /// must be dropped (no server for a SYN: `no_server`; a lost connection no consistent policy
+    /// can place: `unknown_flow`, both counted here). `placed` runs for a connection entered now.
+    @inlinable
+    public func server(for segment: TCPFrame, now: UInt64, placed: (FlowKey) -> Void = { _ in }) -> IPv4Address? {
+        let key = FlowKey(request: segment)
+        let flags = segment.flags
+        let closing = flags.endsConnection && entryIsOpen(key)
+        if let server = lookup(key, now: now, flags: flags) {
+            if closing { host.connectionClosed(on: server) }
+            return server
+        }
+        let isNew = flags.contains(.syn) && !flags.contains(.ack)
+        let flow = Flow(client: key.client, clientPort: key.clientPort, clusterPort: key.clusterPort, midStream: !isNew)
+        guard let server = host.pick(flow) else {
+            counters.drop(isNew ? .noServer : .unknownFlow)
+            return nil
+        }
+        insert(key, server: server, now: now)
+        placed(key)
+        if isNew {
+            counters.bump(counters.flowsOpened)
+            host.connectionOpened(on: server)
+        }
+        return server
+    }
+
+    @usableFromInline func entryIsOpen(_ key: FlowKey) -> Bool { table.entry(for: key)?.state == .open }
+
+    @usableFromInline func lookup(_ key: FlowKey, now: UInt64, flags: TCPFlags) -> IPv4Address? {
+        table.lookup(key, now: now, flags: flags)
+    }
+
+    @usableFromInline func insert(_ key: FlowKey, server: IPv4Address, now: UInt64) {
+        table.insert(key, server: server, now: now)
+        counters.flows.store(table.count, ordering: .relaxed)
+    }
+
+    /// Every 10 ms of frames: expire a bounded part of the map, load waiting imports.
+    @inlinable
+    public func housekeep(now: UInt64) {
+        if now &- lastSweepTime > 10_000_000 { sweep(now: now) }
+    }
+
+    @usableFromInline var lastSweepTime: UInt64 { lastSweep }
+
+    @usableFromInline func sweep(now: UInt64) {
+        lastSweep = now
+        if table.expire(now: now, budget: 4_096) > 0 { counters.flows.store(table.count, ordering: .relaxed) }
+        guard importsWaiting.load(ordering: .acquiring) else { return }
+        importsWaiting.store(false, ordering: .relaxed)
+        let connections = imports.withLock { list in defer { list = [] }; return list }
+        for connection in connections {
+            let key = FlowKey(client: connection.client, clientPort: connection.clientPort, clusterPort: connection.clusterPort)
+            if table.entry(for: key) == nil { table.insert(key, server: connection.server, now: now) }
+        }
+        counters.flows.store(table.count, ordering: .relaxed)
+    }
+
+    /// Connections another dispatcher mapped (state reconstruction); loaded on the capture thread
+    /// within 10 ms of the next frame. Any thread.
+    public func importConnections(_ connections: [Connection]) {
+        imports.withLock { $0 += connections }
+        importsWaiting.store(true, ordering: .releasing)
+    }
+}
+
+/// At most one ARP request per address per 100 ms, for frames waiting on an unknown MAC. One per
+/// thread.
+public struct ARPAsking: Sendable {
+    private var asked: [UInt32: UInt64] = [:]
+
+    public init() {}
+
+    public mutating func ask(_ port: LinkPort, for address: IPv4Address, now: UInt64) {
+        if let last = asked[address.value], now &- last < 100_000_000 { return }
+        asked[address.value] = now
+        port.requestMAC(of: address)
+    }
+}
