@@ -1,3 +1,4 @@
+import SashaPacket
 import Synchronization
 
 /// Why an L4 dispatcher dropped a frame; each has a counter in `sasha status --json`.
@@ -73,4 +74,25 @@ public final class L4Counters: @unchecked Sendable {
             "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),"drops":{\(dropFields)}
             """
     }
+
+    /// Counts a forwarded frame (`sent`) in `counter`, or a refused injection as a drop.
+    @inlinable
+    public func count(sent: Bool, in counter: borrowing Atomic<UInt64>) {
+        if sent { bump(counter) } else { drop(.injectFailed) }
+    }
+}
+
+/// A segment the data path may forward: on a cluster port (`port`), not a fragment, and with a
+/// checksum that is right, or was partial and is now completed. Otherwise counts the drop.
+@inlinable
+public func admits(_ segment: TCPFrame, port: UInt16, of ports: [UInt16], counters: L4Counters) -> Bool {
+    guard ports.contains(port), !segment.ip.isFragment else {
+        counters.drop(.notTCP)
+        return false
+    }
+    if segment.completeChecksumIfPartial() == .invalid {
+        counters.drop(.badChecksum)
+        return false
+    }
+    return true
 }

@@ -63,15 +63,8 @@ final class DirectReturnPath: @unchecked Sendable {
     }
 
     private func forward(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
-        let ip = segment.ip
-        guard ip.destination == vip, ports.contains(segment.destinationPort), !ip.isFragment else {
-            counters.drop(.notTCP)
-            return
-        }
-        if segment.completeChecksumIfPartial() == .invalid {
-            counters.drop(.badChecksum)
-            return
-        }
+        guard segment.ip.destination == vip,
+              admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         guard let server = connections.server(for: segment, now: now) else { return }
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now)
@@ -80,10 +73,6 @@ final class DirectReturnPath: @unchecked Sendable {
         }
         segment.ethernet.destination = mac
         segment.ethernet.source = output.mac
-        if output.send(frame, length: frame.count) {
-            counters.bump(counters.clientToServer)
-        } else {
-            counters.drop(.injectFailed)
-        }
+        counters.count(sent: output.send(frame, length: frame.count), in: counters.clientToServer)
     }
 }

@@ -11,20 +11,11 @@ public final class L42: Strategy {
     public static let name = "l4-2"
     public static let summary = "L4 switching by MAC rewrite (libpcap, libnet); servers answer clients directly"
 
-    /// What a running dispatcher holds; nil while stopped.
-    private struct Running {
-        let path: DirectReturnPath
-        let ports: [LinkPort]
-    }
-
     let settings: L4Settings
     let context: StrategyContext
     private let host: PluginHost?
-    private let counters = L4Counters()
-    private let neighbours = Neighbours()
-    private let running = Mutex<Running?>(nil)
+    private let runtime = L4Runtime(name: L42.name)
     private let serverSide = Mutex(DirectReturnServerSide())
-    private let servers = Mutex<[IPv4Address]>([])
 
     public init(options: PluginOptions, context: StrategyContext, host: PluginHost?) throws(OptionError) {
         settings = try L4Settings(options: options, context: context, validating: host == nil)
@@ -36,55 +27,28 @@ public final class L42: Strategy {
     // MARK: Dispatching
 
     public func start() throws(OptionError) {
-        guard let host else { throw OptionError("l4-2 was created without a host (validation only) and cannot start") }
-        let started: Result<Void, OptionError> = running.withLock { running in
-            guard running == nil else { return .success(()) }
-            do throws(OptionError) {
-                running = try launch(host: host)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try started.get()
+        try runtime.start(host: host) { host throws(OptionError) in try launch(host: host) }
     }
 
-    private func launch(host: PluginHost) throws(OptionError) -> Running {
+    private func launch(host: PluginHost) throws(OptionError) -> L4Runtime.Running {
         let input = try LinkPort(interface: settings.interface, filter: settings.clientFilter(vip: context.vip),
                                  bufferBytes: settings.captureBufferBytes)
         let output = settings.outputInterface == settings.interface ? input
             : try LinkPort(interface: settings.outputInterface, filter: "arp", bufferBytes: 1 << 20)
         let path = DirectReturnPath(vip: context.vip, settings: settings, input: input, output: output, host: host,
-                                    neighbours: neighbours, counters: counters)
-        do {
-            try input.capture.start { frame in path.handle(frame) }
-            if output !== input {
-                let neighbours = self.neighbours
-                try output.capture.start { frame in
-                    if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
-                }
-            }
-        } catch {
-            input.capture.stop()
-            output.capture.stop()
-            throw OptionError(key: "interface", error.description)
+                                    neighbours: runtime.neighbours, counters: runtime.counters)
+        let neighbours = runtime.neighbours
+        try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, output: output) { frame in
+            // The output link only teaches the servers' MACs.
+            if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
         }
-        // Tell the link the VIP is here now (a takeover moves it), and learn the servers' MACs.
+        // Tell the link the VIP is here now (a takeover moves it).
         input.announce(context.vip)
-        for server in servers.withLock({ $0 }) where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
         host.log(.info, "l4-2 dispatching \(context.vip) ports \(settings.ports.map(String.init).joined(separator: ",")) from \(input.name) to servers on \(output.name)")
-        return Running(path: path, ports: output === input ? [input] : [input, output])
+        return L4Runtime.Running(connections: path.connections, ports: output === input ? [input] : [input, output])
     }
 
-    public func stop() {
-        guard let stopping = running.withLock({ running -> Running? in
-            defer { running = nil }
-            return running
-        }) else { return }
-        for port in stopping.ports { port.capture.stop() }
-        counters.flows.store(0, ordering: .relaxed)
-        host?.log(.info, "l4-2 stopped dispatching \(context.vip)")
-    }
+    public func stop() { runtime.stop(host: host) }
 
     // MARK: Server side
 
@@ -100,20 +64,7 @@ public final class L42: Strategy {
 
     // MARK: Servers and state
 
-    public func serversChanged(_ list: ServerList) {
-        let addresses = list.servers.map(\.address)
-        servers.withLock { $0 = addresses }
-        guard let output = running.withLock({ $0?.ports.last }) else { return }
-        for server in addresses where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
-    }
-
-    public func importConnections(_ connections: [Connection]) {
-        running.withLock { $0?.path }?.connections.importConnections(connections)
-    }
-
-    public func stats() -> String {
-        let capture = running.withLock { $0?.ports.first?.capture.counters }
-        let captureFields = capture.map { ",\"capture\":{\"received\":\($0.received),\"dropped_by_kernel\":\($0.droppedByKernel)}" } ?? ""
-        return "{\(counters.jsonFields),\"server_macs\":\(neighbours.count)\(captureFields),\"running\":\(capture != nil)}"
-    }
+    public func serversChanged(_ list: ServerList) { runtime.serversChanged(list) }
+    public func importConnections(_ connections: [Connection]) { runtime.importConnections(connections) }
+    public func stats() -> String { runtime.stats() }
 }

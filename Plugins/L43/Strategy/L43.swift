@@ -11,19 +11,11 @@ public final class L43: Strategy {
     public static let name = "l4-3"
     public static let summary = "L4 switching by address translation (libpcap, libnet); replies return through the dispatcher"
 
-    private struct Running {
-        let path: NATPath
-        let ports: [LinkPort]
-    }
-
     let settings: L43Settings
     let context: StrategyContext
     private let host: PluginHost?
-    private let counters = L4Counters()
-    private let neighbours = Neighbours()
-    private let running = Mutex<Running?>(nil)
+    private let runtime = L4Runtime(name: L43.name)
     private let serverSide = Mutex(NATServerSide())
-    private let servers = Mutex<[IPv4Address]>([])
 
     public init(options: PluginOptions, context: StrategyContext, host: PluginHost?) throws(OptionError) {
         settings = try L43Settings(options: options, context: context, validating: host == nil)
@@ -35,20 +27,10 @@ public final class L43: Strategy {
     // MARK: Dispatching
 
     public func start() throws(OptionError) {
-        guard let host else { throw OptionError("l4-3 was created without a host (validation only) and cannot start") }
-        let started: Result<Void, OptionError> = running.withLock { running in
-            guard running == nil else { return .success(()) }
-            do throws(OptionError) {
-                running = try launch(host: host)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try started.get()
+        try runtime.start(host: host) { host throws(OptionError) in try launch(host: host) }
     }
 
-    private func launch(host: PluginHost) throws(OptionError) -> Running {
+    private func launch(host: PluginHost) throws(OptionError) -> L4Runtime.Running {
         let common = settings.common
         let oneNIC = common.outputInterface == common.interface
         // The output NIC's MAC goes into the filters, so read it before opening the captures.
@@ -60,31 +42,17 @@ public final class L43: Strategy {
             host.log(.warning, "l4-3: this host forwards IP (net.ipv4.ip_forward=1): its kernel will also forward the frames sent to the gateway address; set it to 0 on dispatch-capable members")
         }
         let path = NATPath(vip: context.vip, gateway: settings.gateway, settings: common, input: input, output: output,
-                           host: host, neighbours: neighbours, counters: counters)
-        do {
-            try input.capture.start { frame in path.handleInput(frame) }
-            if !oneNIC { try output.capture.start { frame in path.handleOutput(frame) } }
-        } catch {
-            input.capture.stop()
-            output.capture.stop()
-            throw OptionError(key: "interface", error.description)
+                           host: host, neighbours: runtime.neighbours, counters: runtime.counters)
+        try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, output: output) { frame in
+            path.handleOutput(frame)
         }
         input.announce(context.vip)
         output.announce(settings.gateway)
-        for server in servers.withLock({ $0 }) where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
         host.log(.info, "l4-3 dispatching \(context.vip) ports \(common.ports.map(String.init).joined(separator: ",")) from \(input.name); servers on \(output.name) through gateway \(settings.gateway)")
-        return Running(path: path, ports: oneNIC ? [input] : [input, output])
+        return L4Runtime.Running(connections: path.connections, ports: oneNIC ? [input] : [input, output])
     }
 
-    public func stop() {
-        guard let stopping = running.withLock({ running -> Running? in
-            defer { running = nil }
-            return running
-        }) else { return }
-        for port in stopping.ports { port.capture.stop() }
-        counters.flows.store(0, ordering: .relaxed)
-        host?.log(.info, "l4-3 stopped dispatching \(context.vip)")
-    }
+    public func stop() { runtime.stop(host: host) }
 
     // MARK: Server side
 
@@ -100,20 +68,7 @@ public final class L43: Strategy {
 
     // MARK: Servers and state
 
-    public func serversChanged(_ list: ServerList) {
-        let addresses = list.servers.map(\.address)
-        servers.withLock { $0 = addresses }
-        guard let output = running.withLock({ $0?.ports.last }) else { return }
-        for server in addresses where neighbours.mac(of: server) == nil { output.requestMAC(of: server) }
-    }
-
-    public func importConnections(_ connections: [Connection]) {
-        running.withLock { $0?.path }?.connections.importConnections(connections)
-    }
-
-    public func stats() -> String {
-        let capture = running.withLock { $0?.ports.first?.capture.counters }
-        let captureFields = capture.map { ",\"capture\":{\"received\":\($0.received),\"dropped_by_kernel\":\($0.droppedByKernel)}" } ?? ""
-        return "{\(counters.jsonFields),\"neighbours\":\(neighbours.count)\(captureFields),\"running\":\(capture != nil)}"
-    }
+    public func serversChanged(_ list: ServerList) { runtime.serversChanged(list) }
+    public func importConnections(_ connections: [Connection]) { runtime.importConnections(connections) }
+    public func stats() -> String { runtime.stats() }
 }

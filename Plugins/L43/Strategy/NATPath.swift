@@ -82,14 +82,7 @@ final class NATPath: @unchecked Sendable {
     }
 
     private func forwardToServer(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
-        guard ports.contains(segment.destinationPort), !segment.ip.isFragment else {
-            counters.drop(.notTCP)
-            return
-        }
-        if segment.completeChecksumIfPartial() == .invalid {
-            counters.drop(.badChecksum)
-            return
-        }
+        guard admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         // A new connection also teaches the next hop back to its client (it, or its router).
         let source = segment.ethernet.source
         guard let server = connections.server(for: segment, now: now, placed: { key in self.neighbours.learn(key.client, at: source) })
@@ -102,11 +95,7 @@ final class NATPath: @unchecked Sendable {
         segment.setDestination(server)
         segment.ethernet.destination = mac
         segment.ethernet.source = output.mac
-        if output.send(frame, length: frame.count) {
-            counters.bump(counters.clientToServer)
-        } else {
-            counters.drop(.injectFailed)
-        }
+        counters.count(sent: output.send(frame, length: frame.count), in: counters.clientToServer)
     }
 
     // MARK: Output NIC
@@ -127,14 +116,7 @@ final class NATPath: @unchecked Sendable {
     /// A server's reply: the source becomes the VIP again, and it goes to the client's next hop.
     private func forwardToClient(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
                                  asking: inout ARPAsking) {
-        guard ports.contains(segment.sourcePort), !segment.ip.isFragment else {
-            counters.drop(.notTCP)
-            return
-        }
-        if segment.completeChecksumIfPartial() == .invalid {
-            counters.drop(.badChecksum)
-            return
-        }
+        guard admits(segment, port: segment.sourcePort, of: ports, counters: counters) else { return }
         let client = segment.ip.destination
         guard let mac = neighbours.mac(of: client) else {
             asking.ask(input, for: client, now: now)
@@ -144,10 +126,6 @@ final class NATPath: @unchecked Sendable {
         segment.setSource(vip)
         segment.ethernet.destination = mac
         segment.ethernet.source = input.mac
-        if input.send(frame, length: frame.count) {
-            counters.bump(counters.serverToClient)
-        } else {
-            counters.drop(.injectFailed)
-        }
+        counters.count(sent: input.send(frame, length: frame.count), in: counters.serverToClient)
     }
 }
