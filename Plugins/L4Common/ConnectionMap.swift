@@ -33,12 +33,15 @@ public final class ConnectionMap: @unchecked Sendable {
     public func server(for segment: TCPFrame, now: UInt64, placed: (FlowKey) -> Void = { _ in }) -> IPv4Address? {
         let key = FlowKey(request: segment)
         let flags = segment.flags
-        let closing = flags.endsConnection && entryIsOpen(key)
-        if let server = lookup(key, now: now, flags: flags) {
-            if closing { host.connectionClosed(on: server) }
+        let isNew = flags.contains(.syn) && !flags.contains(.ack)
+        let open = entryIsOpen(key)
+        // A SYN on an entry that is closing is a new connection on a reused client port: it gets
+        // a fresh pick and an open entry (kept, it would expire with the old one's linger while
+        // in use). A SYN on an open entry is a retransmission and keeps its server.
+        if !isNew || open, let server = lookup(key, now: now, flags: flags) {
+            if flags.endsConnection && open { host.connectionClosed(on: server) }
             return server
         }
-        let isNew = flags.contains(.syn) && !flags.contains(.ack)
         let flow = Flow(client: key.client, clientPort: key.clientPort, clusterPort: key.clusterPort, midStream: !isNew)
         guard let server = host.pick(flow) else {
             counters.drop(isNew ? .noServer : .unknownFlow)

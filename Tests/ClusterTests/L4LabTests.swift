@@ -88,7 +88,8 @@ struct L4LabTests {
         // 10,000 connections spread as round-robin says: a third each, within 1% (runs under load
         // came out 3 to 5 off).
         let spread = Self.spread(lab, connections: 10_000)
-        #expect(spread.values.reduce(0, +) == 10_000, "\(spread)")
+        let servers = ["s1", "s2", "s3"].map { lab.address($0) }
+        #expect(servers.map { spread[$0] ?? 0 }.reduce(0, +) == 10_000, "\(spread)\n\(cluster.status(lab.address("d1"))?.strategyStats.map { "\($0)" } ?? "")")
         for server in ["s1", "s2", "s3"] {
             #expect(abs((spread[lab.address(server)] ?? 0) - 3_333) <= 33, "\(spread)")
         }
@@ -101,32 +102,38 @@ struct L4LabTests {
         try #require(await cluster.waitForAgreement(survivors, timeout: .seconds(20)) != nil, "\(Self.logs(cluster, survivors))")
         let after = Self.spread(lab, connections: 300)
         #expect(after[lab.address("s3")] == nil && after.values.reduce(0, +) == 300, "\(after)")
+        #expect(after[lab.address("s1")] ?? 0 > 0 && after[lab.address("s2")] ?? 0 > 0, "\(after)")
     }
 
     /// Opens `connections` connections to the VIP one after another from the client (each a GET
-    /// with `Connection: close`) and counts them by `X-Served-By`.
+    /// with `Connection: close`) and counts them by `X-Served-By`; a connection that fails counts
+    /// under "failed" and the first failures' reasons under "reason: ...".
     static func spread(_ lab: L4Lab, connections: Int) -> [String: Int] {
         let script = """
             import socket, collections
             counts = collections.Counter()
             for _ in range(\(connections)):
-                s = socket.create_connection(("\(lab.vip)", 80), timeout=5)
-                s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n\\r\\n")
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk: break
-                    data += chunk
-                s.close()
-                served = [l.split(b":", 1)[1].strip().decode() for l in data.split(b"\\r\\n") if l.lower().startswith(b"x-served-by:")]
-                counts[served[0] if served else "?"] += 1
+                try:
+                    s = socket.create_connection(("\(lab.vip)", 80), timeout=5)
+                    s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\nConnection: close\\r\\n\\r\\n")
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk: break
+                        data += chunk
+                    s.close()
+                    served = [l.split(b":", 1)[1].strip().decode() for l in data.split(b"\\r\\n") if l.lower().startswith(b"x-served-by:")]
+                    counts[served[0] if served else "?"] += 1
+                except OSError as error:
+                    counts["failed"] += 1
+                    if counts["failed"] <= 3: counts["reason:" + type(error).__name__ + ":" + str(error).replace(" ", "_")] += 1
             for k, v in counts.items(): print(k, v)
             """
         let run = lab.exec(host: "client", ["python3", "-c", script])
         var counts: [String: Int] = [:]
         for line in run.output.split(separator: "\n") {
             let parts = line.split(separator: " ")
-            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count } else { counts["output: " + line, default: 0] += 1 }
         }
         return counts
     }
