@@ -70,8 +70,17 @@ struct HealthEndpointTests {
         let deadline = ContinuousClock.now + .seconds(5)
         while server.requestsServed == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         await server.stop()
-        let result = try await exchange.value
-        #expect(result.responses.count == 1 && result.closed)
+        // The server ends the connection: after the response, or (on a loaded machine, when
+        // stop wins the race with the write) with a reset. Only a wait that times out means it
+        // stayed open.
+        do {
+            let result = try await exchange.value
+            #expect(result.responses.count <= 1 && result.closed)
+        } catch is RawHTTPClient.TimedOut {
+            Issue.record("the connection stayed open after stop()")
+        } catch {
+            // Reset by the server: closed too.
+        }
         let again = try await site.startServer(address: "127.0.3.3", port: port)
         #expect(try await RawHTTPClient.request("/notes.txt", to: again.localAddress).status == 200)
         await again.stop()
@@ -83,15 +92,15 @@ struct HealthEndpointTests {
 struct ExtraListenerTests {
     @Test func theSiteIsServedOnAnAddedAddressUntilItIsRemoved() async throws {
         let site = try TestSite()
-        let server = try await site.startServer(address: "127.0.3.3")
+        let server = try await site.startServer(address: "127.0.3.21")
         defer { Task { await server.stop() } }
-        let extra = try SocketAddress(ipAddress: "127.0.3.4", port: 7701)
-        try await server.listen(also: IPv4Address("127.0.3.4")!, port: 7701)
+        let extra = try SocketAddress(ipAddress: "127.0.3.22", port: 7701)
+        try await server.listen(also: IPv4Address("127.0.3.22")!, port: 7701)
         // Asking twice is harmless (prepare_server may run again after a role change).
-        try await server.listen(also: IPv4Address("127.0.3.4")!, port: 7701)
+        try await server.listen(also: IPv4Address("127.0.3.22")!, port: 7701)
         let file = try await RawHTTPClient.request("/notes.txt", to: extra)
-        #expect(file.status == 200 && file.header("X-Served-By") == "127.0.3.3")
-        await server.stopListening(on: IPv4Address("127.0.3.4")!, port: 7701)
+        #expect(file.status == 200 && file.header("X-Served-By") == "127.0.3.21")
+        await server.stopListening(on: IPv4Address("127.0.3.22")!, port: 7701)
         await #expect(throws: (any Error).self) { _ = try await RawHTTPClient.request("/notes.txt", to: extra) }
         // The member's own address still serves.
         #expect(try await RawHTTPClient.request("/notes.txt", to: server.localAddress).status == 200)
@@ -99,12 +108,12 @@ struct ExtraListenerTests {
 
     @Test func aTakenExtraAddressFailsWithTheAddress() async throws {
         let site = try TestSite()
-        let server = try await site.startServer(address: "127.0.3.5")
+        let server = try await site.startServer(address: "127.0.3.23")
         defer { Task { await server.stop() } }
         let port = UInt16(server.localAddress.port!)
         let error = await #expect(throws: WebServerError.self) {
-            try await server.listen(also: IPv4Address("127.0.3.5")!, port: port)
+            try await server.listen(also: IPv4Address("127.0.3.23")!, port: port)
         }
-        #expect("\(error.map { "\($0)" } ?? "")".contains("127.0.3.5:\(port)"))
+        #expect("\(error.map { "\($0)" } ?? "")".contains("127.0.3.23:\(port)"))
     }
 }
