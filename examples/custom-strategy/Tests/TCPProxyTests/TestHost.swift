@@ -32,7 +32,9 @@ final class TestHost: Sendable {
             connection_closed: { host, _ in TestHost.of(host).closed.add(1, ordering: .relaxed) },
             exclude_server: { host, server, nanoseconds in
                 TestHost.of(host).excluded.withLock { $0.append((IPv4Address(server), nanoseconds)) }
-            }
+            },
+            // tcp-proxy's servers need nothing of their service (it listens where it always does).
+            serve_also: { _, _, _, _, _ in SASHA_OK }
         ))
         // The host finds this object through `context`; the test keeps it alive.
         table.pointee.context = Unmanaged.passUnretained(self).toOpaque()
