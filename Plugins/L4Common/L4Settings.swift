@@ -39,8 +39,10 @@ public struct L4Settings: Sendable, Equatable {
     }
 
     /// The BPF filter for client frames: TCP to the VIP on the cluster ports, and ARP.
-    public func clientFilter(vip: IPv4Address) -> String {
-        let ports = self.ports.map { "dst port \($0)" }.joined(separator: " or ")
-        return "arp or (tcp and dst host \(vip) and (\(ports)))"
+    public func clientFilter(vip: IPv4Address) -> String { "arp or \(toVIP(vip))" }
+
+    /// BPF: TCP to the VIP on the cluster ports.
+    private func toVIP(_ vip: IPv4Address) -> String {
+        "(tcp and dst host \(vip) and (\(ports.map { "dst port \($0)" }.joined(separator: " or "))))"
     }
 }

@@ -1,7 +1,6 @@
 import L4Common
 import SashaPacket
 import SashaSDK
-import Synchronization
 
 /// The l4-2 data path (the spec's Figures 3-4), one frame at a time, on the input capture's
 /// thread, which alone touches the connection map: no lock per frame.

@@ -35,7 +35,7 @@ public final class L43: Strategy {
         let oneNIC = common.outputInterface == common.interface
         // The output NIC's MAC goes into the filters, so read it before opening the captures.
         let outputMAC = try LinkPort.mac(of: common.outputInterface)
-        let filters = NATPath.filters(vip: context.vip, ports: common.ports, outputMAC: outputMAC, oneNIC: oneNIC)
+        let filters = NATPath.filters(vip: context.vip, settings: common, outputMAC: outputMAC, oneNIC: oneNIC)
         let input = try LinkPort(interface: common.interface, filter: filters.input, bufferBytes: common.captureBufferBytes)
         let output = oneNIC ? input : try LinkPort(interface: common.outputInterface, filter: filters.output, bufferBytes: common.captureBufferBytes)
         if let forwarding = Sysctl.read("/proc/sys/net/ipv4/ip_forward"), forwarding != "0" {

@@ -1,7 +1,6 @@
 import L4Common
 import SashaPacket
 import SashaSDK
-import Synchronization
 
 /// The l4-3 data path (the spec's Figures 5-6). Client frames arrive for the VIP on the input NIC;
 /// each connection gets a server from the current policy and an entry in the map, and its frames
@@ -52,10 +51,10 @@ final class NATPath: @unchecked Sendable {
 
     /// The BPF filters: client frames for the VIP; replies from the cluster ports sent to the
     /// output NIC's MAC (the gateway's); ARP on both.
-    static func filters(vip: IPv4Address, ports: [UInt16], outputMAC: MACAddress, oneNIC: Bool) -> (input: String, output: String) {
-        let toVIP = "(tcp and dst host \(vip) and (\(ports.map { "dst port \($0)" }.joined(separator: " or "))))"
-        let replies = "(tcp and ether dst \(outputMAC) and (\(ports.map { "src port \($0)" }.joined(separator: " or "))))"
-        return oneNIC ? ("arp or \(toVIP) or \(replies)", "") : ("arp or \(toVIP)", "arp or \(replies)")
+    static func filters(vip: IPv4Address, settings: L4Settings, outputMAC: MACAddress, oneNIC: Bool) -> (input: String, output: String) {
+        let replies = "(tcp and ether dst \(outputMAC) and (\(settings.ports.map { "src port \($0)" }.joined(separator: " or "))))"
+        let clients = settings.clientFilter(vip: vip)
+        return oneNIC ? ("\(clients) or \(replies)", "") : (clients, "arp or \(replies)")
     }
 
     // MARK: Input NIC
