@@ -48,7 +48,7 @@ public final class L4Runtime: Sendable {
             defer { running = nil }
             return running
         }) else { return }
-        for port in stopping.ports { port.capture.stop() }
+        for port in stopping.ports { for capture in port.captures { capture.stop() } }
         counters.flows.store(0, ordering: .relaxed)
         host?.log(.info, "\(name) stopped dispatching")
     }
@@ -66,24 +66,33 @@ public final class L4Runtime: Sendable {
         running.withLock { $0?.connections }?.importConnections(connections)
     }
 
-    /// The counters, what the neighbour table holds and the input capture's own counts.
+    /// The counters, what the neighbour table holds and the captures' own counts (summed over
+    /// the input and output links: a drop on either is a lost frame).
     public func stats() -> String {
-        let capture = running.withLock { $0?.ports.first?.capture.counters }
-        let captureFields = capture.map { ",\"capture\":{\"received\":\($0.received),\"dropped_by_kernel\":\($0.droppedByKernel)}" } ?? ""
-        return "{\(counters.jsonFields),\"neighbours\":\(neighbours.count)\(captureFields),\"running\":\(capture != nil)}"
+        let ports = running.withLock { $0?.ports } ?? []
+        var seen = Set<ObjectIdentifier>()
+        let captures = ports.filter { seen.insert(ObjectIdentifier($0)).inserted }.flatMap(\.captures).map(\.counters)
+        let captureFields = captures.isEmpty ? "" : """
+            ,"capture":{"received":\(captures.map(\.received).reduce(0, +)),\
+            "dropped_by_kernel":\(captures.map(\.droppedByKernel).reduce(0, +)),"truncated":\(captures.map(\.truncated).reduce(0, +))}
+            """
+        return "{\(counters.jsonFields),\"neighbours\":\(neighbours.count)\(captureFields),\"running\":\(!captures.isEmpty)}"
     }
 
-    /// Starts the captures with their handlers; if one cannot start, neither runs.
+    /// Starts the captures with their handlers, each of the output port's captures with a handler
+    /// of its own from `outputHandler` (they run on threads of their own); if one cannot start,
+    /// none runs.
     public static func startCaptures(
         input: LinkPort, _ inputHandler: @escaping CaptureSession.Handler,
-        output: LinkPort, _ outputHandler: CaptureSession.Handler?
+        output: LinkPort, _ outputHandler: (() -> CaptureSession.Handler)?
     ) throws(OptionError) {
         do {
             try input.capture.start(inputHandler)
-            if output !== input, let outputHandler { try output.capture.start(outputHandler) }
+            if output !== input, let outputHandler {
+                for capture in output.captures { try capture.start(outputHandler()) }
+            }
         } catch {
-            input.capture.stop()
-            output.capture.stop()
+            for capture in input.captures + output.captures { capture.stop() }
             throw OptionError(key: "interface", error.description)
         }
     }

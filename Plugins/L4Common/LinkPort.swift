@@ -14,9 +14,14 @@ public final class LinkPort: Sendable {
     /// Its IPv4 address, the sender of ARP requests for servers (0.0.0.0 when it has none).
     public let address: IPv4Address
     public let injector: FrameInjector
-    public let capture: CaptureSession
+    /// One capture per receive thread: several share the link's frames by flow (a fanout group).
+    public let captures: [CaptureSession]
+    /// The first capture (the only one unless the port was opened with several threads).
+    public var capture: CaptureSession { captures[0] }
 
-    public init(interface: String, filter: String, bufferBytes: Int) throws(OptionError) {
+    /// Opens the port; with `threads` above 1, that many captures in one fanout group, each
+    /// with `bufferBytes` of ring.
+    public init(interface: String, filter: String, bufferBytes: Int, threads: Int = 1) throws(OptionError) {
         do throws(CaptureError) {
             let facts = try InterfaceFacts.lookup(interface)
             let bytes = facts.mac + [0, 0, 0, 0, 0, 0]
@@ -25,7 +30,14 @@ public final class LinkPort: Sendable {
                 ?? IPv4Address(0)
             name = interface
             injector = try FrameInjector(interface: interface)
-            capture = try CaptureSession(options: CaptureOptions(interface: interface, filter: filter, bufferSize: bufferBytes))
+            let group: UInt16? = threads > 1 ? UInt16.random(in: 1...UInt16.max) : nil
+            var captures: [CaptureSession] = []
+            for _ in 0..<max(threads, 1) {
+                captures.append(try CaptureSession(options: CaptureOptions(
+                    interface: interface, filter: filter, bufferSize: bufferBytes,
+                    snapLength: CaptureOptions.snapLength(mtu: facts.mtu), fanoutGroup: group)))
+            }
+            self.captures = captures
         } catch {
             throw OptionError(key: "interface", error.description)
         }

@@ -18,11 +18,15 @@ public final class Neighbours: Sendable {
     @usableFromInline func lookup(_ address: UInt32) -> MACAddress? { cell.read { $0.macs[address] } }
 
     /// Records `address` at `mac` when that is news (so a steady stream of ARP copies nothing).
+    /// Safe from several threads at once (the input thread and the reply threads all learn).
     public func learn(_ address: IPv4Address, at mac: MACAddress) {
         guard address.value != 0, !mac.isBroadcast, mac != .zero, lookup(address.value) != mac else { return }
-        var macs = cell.value.macs
-        macs[address.value] = mac
-        cell.replace(with: Table(macs))
+        cell.update { table in
+            guard table.macs[address.value] != mac else { return nil }
+            var macs = table.macs
+            macs[address.value] = mac
+            return Table(macs)
+        }
     }
 
     public var count: Int { cell.read { $0.macs.count } }

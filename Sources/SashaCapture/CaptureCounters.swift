@@ -9,11 +9,15 @@ public struct CaptureCounters: Sendable, Equatable {
     public var droppedByKernel: UInt64
     /// Frames the interface or driver dropped (pcap_stats ps_ifdrop).
     public var droppedByInterface: UInt64
+    /// Frames longer than the snap length, not handed on: a frame cut short must not be
+    /// forwarded. On a real NIC this means GRO or LRO is on (`ethtool -K IFACE gro off lro off`).
+    public var truncated: UInt64
 
-    public init(received: UInt64 = 0, droppedByKernel: UInt64 = 0, droppedByInterface: UInt64 = 0) {
+    public init(received: UInt64 = 0, droppedByKernel: UInt64 = 0, droppedByInterface: UInt64 = 0, truncated: UInt64 = 0) {
         self.received = received
         self.droppedByKernel = droppedByKernel
         self.droppedByInterface = droppedByInterface
+        self.truncated = truncated
     }
 }
 

@@ -19,15 +19,22 @@ public struct CaptureOptions: Sendable, Equatable {
     public var filter: String
     /// Bytes of kernel ring buffer. A few MiB ride out bursts while the handler runs.
     public var bufferSize: Int
-    /// Bytes kept of each frame; 65535 keeps every Ethernet frame whole.
+    /// Bytes kept of each frame; 65535 keeps every Ethernet frame whole. It also sizes the
+    /// ring's slots (libpcap's immediate mode uses TPACKET_V2, one slot per frame of this many
+    /// bytes), so a forwarding capture sets it to `Self.snapLength(mtu:)`: 8 MiB then hold
+    /// about 5,000 frames instead of 128.
     public var snapLength: Int
     public var direction: Direction
     /// Promiscuous mode: only for diagnostics, the dispatcher receives frames sent to its own MAC.
     public var promiscuous: Bool
+    /// A fanout group (PACKET_FANOUT_HASH): sessions on one interface with the same group share
+    /// its frames, each frame going to one of them by a hash of its flow, so several threads can
+    /// forward one link's traffic and a flow's frames stay in order on one of them.
+    public var fanoutGroup: UInt16?
 
     public init(
         interface: String, filter: String = "", bufferSize: Int = 4 << 20, snapLength: Int = 65535,
-        direction: Direction = .inbound, promiscuous: Bool = false
+        direction: Direction = .inbound, promiscuous: Bool = false, fanoutGroup: UInt16? = nil
     ) {
         self.interface = interface
         self.filter = filter
@@ -35,5 +42,9 @@ public struct CaptureOptions: Sendable, Equatable {
         self.snapLength = snapLength
         self.direction = direction
         self.promiscuous = promiscuous
+        self.fanoutGroup = fanoutGroup
     }
+
+    /// Whole frames of a link with this MTU: the Ethernet header and one VLAN tag on top.
+    public static func snapLength(mtu: Int32) -> Int { Int(max(mtu, 576)) + 14 + 4 }
 }

@@ -12,31 +12,32 @@ import Glibc
 /// pthread (not the Swift pool: the loop blocks in poll and must not starve other work), and
 /// `stop` ends it promptly and joins it.
 ///
-/// Each frame is copied once from libpcap's ring into one buffer the session reuses, so the
-/// handler may rewrite it in place (MACs, addresses, checksums) and inject it, with no
-/// allocation or lock per frame. The buffer is valid only during the handler call.
+/// The handler gets each frame where it lies in libpcap's ring (the kernel's packet ring, which
+/// libpcap maps readable and writable), so it may rewrite it in place (MACs, addresses,
+/// checksums) and inject it: no copy, no allocation and no lock per frame. The bytes are valid
+/// only during the handler call; the slot goes back to the kernel after it.
 ///
 /// On a real NIC, turn receive offloads off on the capture interface (`ethtool -K eth0 gro off
 /// lro off`): with GRO the kernel hands the capture merged frames larger than the MTU, which
-/// cannot be re-sent as they are (injection fails with "Message too long"). Frames longer than
-/// `snapLength` arrive truncated.
+/// cannot be re-sent as they are. Frames longer than `snapLength` are counted as truncated and
+/// never handed on.
 public final class CaptureSession: @unchecked Sendable {
-    // @unchecked: `handle` and `frameBuffer` are used by the receive thread only once started
+    // @unchecked: `handle` is used by the receive thread only once started
     // (pcap_breakloop is the one call libpcap allows from another thread); the shared state is
     // in atomics and mutexes.
 
     /// Called on the receive thread for each frame, with the frame's bytes (from the Ethernet
-    /// header on) in the session's reusable buffer.
+    /// header on) in libpcap's ring, writable until the handler returns.
     public typealias Handler = @Sendable (UnsafeMutableRawBufferPointer) -> Void
 
     public let options: CaptureOptions
     let handle: PcapHandle
-    let frameBuffer: UnsafeMutableRawBufferPointer
     var handler: Handler = { _ in }
 
     let received = RelaxedCounter()
     let droppedByKernel = RelaxedCounter()
     let droppedByInterface = RelaxedCounter()
+    let truncated = RelaxedCounter()
     let stopping = Atomic<Bool>(false)
     let stoppedBy = Mutex<CaptureError?>(nil)
     private let thread = Mutex<ThreadState>(.notStarted)
@@ -62,10 +63,7 @@ public final class CaptureSession: @unchecked Sendable {
         guard pcap_setnonblock(handle.pointer, 1, &errorBuffer) == 0 else {
             throw .pcap(interface: options.interface, operation: "pcap_setnonblock", reason: PcapHandle.text(errorBuffer))
         }
-        frameBuffer = .allocate(byteCount: max(options.snapLength, 64), alignment: 16)
     }
-
-    deinit { frameBuffer.deallocate() }
 
     /// Starts the receive thread, which calls `handler` for each frame until `stop`.
     public func start(_ handler: @escaping Handler) throws(CaptureError) {
@@ -119,7 +117,7 @@ public final class CaptureSession: @unchecked Sendable {
     public var counters: CaptureCounters {
         CaptureCounters(
             received: received.current, droppedByKernel: droppedByKernel.current,
-            droppedByInterface: droppedByInterface.current)
+            droppedByInterface: droppedByInterface.current, truncated: truncated.current)
     }
 
     /// Why the receive loop ended by itself (for example, the interface went down), if it did.

@@ -43,7 +43,9 @@ final class PcapHandle {
             try activate(pcap, interface)
             let direction = options.direction == .inbound ? PCAP_D_IN : PCAP_D_INOUT
             try check(pcap_setdirection(pcap, direction), "pcap_setdirection")
+            if options.direction == .inbound { ignoreOutgoing(pcap) }
             if !options.filter.isEmpty { try setFilter(pcap, interface, options.filter) }
+            if let group = options.fanoutGroup { try joinFanout(pcap, interface, group: group) }
         } catch {
             pcap_close(pcap)
             throw error
@@ -64,6 +66,26 @@ final class PcapHandle {
             let text = lastError(pcap)
             let reason = text.isEmpty ? String(cString: pcap_statustostr(status)) : text
             throw .pcap(interface: interface, operation: "pcap_activate", reason: reason)
+        }
+    }
+
+    /// Asks the kernel not to hand this socket the frames the host sends (PACKET_IGNORE_OUTGOING,
+    /// Linux 4.20): otherwise it clones every outgoing frame for each packet socket on the link,
+    /// only for libpcap to discard it, and a dispatcher sends as many frames as it receives.
+    /// Older kernels refuse the option; libpcap's own direction check then does the job.
+    private static func ignoreOutgoing(_ pcap: OpaquePointer) {
+        let solPacket: Int32 = 263, packetIgnoreOutgoing: Int32 = 23   // <linux/if_packet.h>
+        var on: Int32 = 1
+        _ = setsockopt(pcap_fileno(pcap), solPacket, packetIgnoreOutgoing, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Joins the fanout `group` of the interface, frames spread by flow hash (PACKET_FANOUT with
+    /// PACKET_FANOUT_HASH, after the filter so no frame arrives unfiltered).
+    private static func joinFanout(_ pcap: OpaquePointer, _ interface: String, group: UInt16) throws(CaptureError) {
+        let solPacket: Int32 = 263, packetFanout: Int32 = 18, fanoutHash: Int32 = 0   // <linux/if_packet.h>
+        var value = Int32(group) | fanoutHash << 16
+        guard setsockopt(pcap_fileno(pcap), solPacket, packetFanout, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .pcap(interface: interface, operation: "PACKET_FANOUT (group \(group))", reason: String(cString: strerror(errno)))
         }
     }
 

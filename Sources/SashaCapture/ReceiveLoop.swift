@@ -37,13 +37,18 @@ extension CaptureSession {
         readKernelCounters()
     }
 
-    /// Copies one frame into the session's buffer and calls the handler with it.
+    /// Calls the handler with one frame, in place in the ring; a frame the snap length cut short
+    /// is counted instead.
     @inline(__always)
     func deliver(_ header: UnsafePointer<pcap_pkthdr>, _ bytes: UnsafePointer<UInt8>) {
-        let length = min(Int(header.pointee.caplen), frameBuffer.count)
-        frameBuffer.baseAddress!.copyMemory(from: bytes, byteCount: length)
+        guard header.pointee.caplen == header.pointee.len else {
+            truncated.add()
+            return
+        }
         received.add()
-        handler(UnsafeMutableRawBufferPointer(start: frameBuffer.baseAddress, count: length))
+        // libpcap hands its ring's slot out as const; the mapping is PROT_READ | PROT_WRITE and
+        // the slot is this thread's until the callback returns.
+        handler(UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: bytes), count: Int(header.pointee.caplen)))
     }
 
     /// Publishes the kernel's drop totals; receive thread only.

@@ -76,6 +76,70 @@ import Glibc
         #expect(injector.counters == InjectionCounters(injected: 1, failed: 1))
     }
 
+    /// A frame cut short by the snap length must never reach a handler that forwards it: it is
+    /// counted as truncated instead (on a real NIC, GRO or LRO made it longer than the MTU).
+    @Test func framesLongerThanTheSnapLengthAreCountedNotHandedOn() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        #expect(CaptureOptions.snapLength(mtu: 1500) == 1518)
+        let header = lab.mac("s2") + lab.mac("d1") + [0x88, 0xb5]
+        let short = header + [UInt8](repeating: 1, count: 46)
+        let long = header + [UInt8](repeating: 2, count: 286)
+        let session = try await NetworkNamespace.run(in: lab.namespace("s2")) {
+            try CaptureSession(options: CaptureOptions(interface: "eth0", filter: "ether proto 0x88b5", snapLength: 100))
+        }
+        defer { session.stop() }
+        let injector = try await NetworkNamespace.run(in: lab.namespace("d1")) { try FrameInjector(interface: "eth0") }
+        let frames = FrameCollector()
+        try session.start { frames.append($0) }
+
+        #expect(long.withUnsafeBytes { injector.inject($0) })
+        #expect(short.withUnsafeBytes { injector.inject($0) })
+        #expect(await eventually { frames.count >= 1 && session.counters.truncated >= 1 })
+        try await Task.sleep(for: .milliseconds(50))
+        session.stop()
+        #expect(frames.all == [short])
+        #expect(session.counters.truncated == 1)
+        #expect(session.counters.received == 1)
+    }
+
+    /// Two sessions in one fanout group share a link's frames by flow: both get some, none is lost
+    /// or seen twice, and every frame of a flow goes to the same session (its order is kept).
+    @Test func aFanoutGroupSplitsFramesByFlow() async throws {
+        try requireRoot()
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        let options = CaptureOptions(interface: "eth0", filter: "udp dst port 9", fanoutGroup: 4242)
+        let (first, second) = try await NetworkNamespace.run(in: lab.namespace("s2")) {
+            (try CaptureSession(options: options), try CaptureSession(options: options))
+        }
+        defer { first.stop(); second.stop() }
+        let injector = try await NetworkNamespace.run(in: lab.namespace("d1")) { try FrameInjector(interface: "eth0") }
+        let (firstFrames, secondFrames) = (FrameCollector(), FrameCollector())
+        try first.start { firstFrames.append($0) }
+        try second.start { secondFrames.append($0) }
+
+        // 64 flows (UDP source ports 40000-40063) from d1 to s2, three frames each.
+        let flows = 64, rounds = 3
+        for _ in 0..<rounds {
+            for flow in 0..<flows {
+                let frame = udpFrame(from: lab.mac("d1"), to: lab.mac("s2"), sourcePort: UInt16(40_000 + flow))
+                #expect(frame.withUnsafeBytes { injector.inject($0) })
+            }
+        }
+        #expect(await eventually { firstFrames.count + secondFrames.count >= flows * rounds })
+        try await Task.sleep(for: .milliseconds(50))
+        first.stop()
+        second.stop()
+        #expect(firstFrames.count + secondFrames.count == flows * rounds)
+        #expect(firstFrames.count > 0 && secondFrames.count > 0, "one session got every frame: no fanout")
+        let sourcePort = { (frame: [UInt8]) in UInt16(frame[34]) << 8 | UInt16(frame[35]) }
+        let firstPorts = Set(firstFrames.all.map(sourcePort)), secondPorts = Set(secondFrames.all.map(sourcePort))
+        #expect(firstPorts.isDisjoint(with: secondPorts), "a flow's frames went to both sessions")
+        #expect(firstPorts.count + secondPorts.count == flows)
+    }
+
     /// The l4-2 path end to end: the client's frames for the VIP reach d1 (a static ARP entry
     /// stands in for d1's ARP answer), d1's handler rewrites the MACs in place and injects them
     /// to s1, which holds the VIP on lo and answers the client directly.

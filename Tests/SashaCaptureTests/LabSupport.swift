@@ -26,6 +26,15 @@ final class FrameCollector: Sendable {
     var count: Int { frames.withLock { $0.count } }
 }
 
+/// An Ethernet frame with an IPv4 UDP datagram from 198.18.0.1 to 198.18.0.12, port 9, with no
+/// checksums (only captures read it).
+func udpFrame(from source: [UInt8], to destination: [UInt8], sourcePort: UInt16) -> [UInt8] {
+    var frame = destination + source + [0x08, 0x00]
+    frame += [0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 12]
+    frame += [UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff), 0, 9, 0, 16, 0, 0]
+    return frame + [UInt8](repeating: 0x55, count: 8)
+}
+
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; whether it held.
 func eventually(within timeout: Duration = .seconds(3), _ condition: () -> Bool) async -> Bool {
     let clock = ContinuousClock()

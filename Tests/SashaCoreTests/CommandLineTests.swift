@@ -69,6 +69,22 @@ struct CommandLineTests {
         #expect(result.output.contains("(plugin maglev)"))
     }
 
+    @Test("check: l4-3's reply_threads without a second NIC is refused at that option, saying why")
+    func checkReplyThreadsNeedTwoNICs() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("sasha.yaml", """
+            cluster: { name: demo, vip: 198.18.1.100, ports: [80] }
+            ring: { members: [127.0.0.1, 127.0.0.2], insecure: true }
+            plugins: { paths: [\(PackagePaths.buildProducts)] }
+            dispatch:
+              strategy: l4-3
+              strategy_options: { interface: eth0, gateway: 198.18.2.254, reply_threads: 2 }
+            """)
+        let result = try sasha("check", "--config", path)
+        #expect(result.status == 1)
+        #expect(result.output.hasPrefix("\(path):6:63: dispatch.strategy_options.reply_threads: needs output_interface"), "\(result.output)")
+    }
+
     @Test("check: a strategy named as the policy is refused with the fix")
     func checkWrongKind() throws {
         let folder = try TemporaryFolder()

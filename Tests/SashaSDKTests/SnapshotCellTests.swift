@@ -48,4 +48,23 @@ struct SnapshotCellTests {
         }
         #expect(Snapshot.alive.load(ordering: .relaxed) == before)
     }
+
+    final class Members: Sendable {
+        let numbers: Set<Int>
+        init(_ numbers: Set<Int>) { self.numbers = numbers }
+    }
+
+    @Test("Writers that each add to the snapshot with update lose none of each other's additions; nil keeps it")
+    func concurrentUpdatesKeepEveryChange() {
+        let cell = SnapshotCell(Members([]))
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for number in 0..<500 {
+                cell.update { Members($0.numbers.union([thread * 10_000 + number])) }
+            }
+        }
+        #expect(cell.value.numbers.count == 2_000)
+        let kept = cell.value
+        cell.update { _ in nil }
+        #expect(cell.value === kept)
+    }
 }

@@ -38,9 +38,11 @@ public final class L42: Strategy {
         let path = DirectReturnPath(vip: context.vip, settings: settings, input: input, output: output, host: host,
                                     neighbours: runtime.neighbours, counters: runtime.counters)
         let neighbours = runtime.neighbours
-        try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, output: output) { frame in
-            // The output link only teaches the servers' MACs.
-            if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
+        try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, output: output) {
+            { frame in
+                // The output link only teaches the servers' MACs.
+                if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
+            }
         }
         // Tell the link the VIP is here now (a takeover moves it).
         input.announce(context.vip)

@@ -37,18 +37,19 @@ public final class L43: Strategy {
         let outputMAC = try LinkPort.mac(of: common.outputInterface)
         let filters = NATPath.filters(vip: context.vip, settings: common, outputMAC: outputMAC, oneNIC: oneNIC)
         let input = try LinkPort(interface: common.interface, filter: filters.input, bufferBytes: common.captureBufferBytes)
-        let output = oneNIC ? input : try LinkPort(interface: common.outputInterface, filter: filters.output, bufferBytes: common.captureBufferBytes)
+        let output = oneNIC ? input : try LinkPort(interface: common.outputInterface, filter: filters.output,
+                                                   bufferBytes: common.captureBufferBytes, threads: settings.replyThreads)
         if let forwarding = Sysctl.read("/proc/sys/net/ipv4/ip_forward"), forwarding != "0" {
             host.log(.warning, "l4-3: this host forwards IP (net.ipv4.ip_forward=1): its kernel will also forward the frames sent to the gateway address; set it to 0 on dispatch-capable members")
         }
         let path = NATPath(vip: context.vip, gateway: settings.gateway, settings: common, input: input, output: output,
                            host: host, neighbours: runtime.neighbours, counters: runtime.counters)
-        try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, output: output) { frame in
-            path.handleOutput(frame)
+        try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, output: output) {
+            path.makeReplyHandler()
         }
         input.announce(context.vip)
         output.announce(settings.gateway)
-        host.log(.info, "l4-3 dispatching \(context.vip) ports \(common.ports.map(String.init).joined(separator: ",")) from \(input.name); servers on \(output.name) through gateway \(settings.gateway)")
+        host.log(.info, "l4-3 dispatching \(context.vip) ports \(common.ports.map(String.init).joined(separator: ",")) from \(input.name); servers on \(output.name) through gateway \(settings.gateway), replies on \(output.captures.count) thread(s)")
         return L4Runtime.Running(connections: path.connections, ports: oneNIC ? [input] : [input, output])
     }
 

@@ -1,6 +1,10 @@
 import L4Common
 import SashaSDK
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What `l4-3` reads beyond the options both L4 strategies share.
 struct L43Settings: Sendable {
     var common: L4Settings
@@ -9,6 +13,14 @@ struct L43Settings: Sendable {
     var gateway: IPv4Address
     /// The networks a server routes through the gateway (`client_networks`; default everything).
     var clientNetworks: [(address: IPv4Address, prefixLength: Int)]
+    /// Threads that forward the servers' replies (`reply_threads`), with two NICs: the replies of
+    /// a download outnumber the client's frames thirty to one, and need no map, so they spread
+    /// over several threads (a fanout group, flows kept in order). With one NIC the input
+    /// thread, which owns the map, handles them too.
+    var replyThreads: Int
+
+    /// Two reply threads where there are two cores or more.
+    static var defaultReplyThreads: Int { min(2, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     init(options: PluginOptions, context: StrategyContext, validating: Bool) throws(OptionError) {
         common = try L4Settings(options: options, context: context, validating: validating)
@@ -30,6 +42,12 @@ struct L43Settings: Sendable {
             }
             clientNetworks.append(network)
         }
+        let oneNIC = common.outputInterface == common.interface
+        let threads = try options.int("reply_threads", default: oneNIC ? 1 : Self.defaultReplyThreads, in: 1...16)
+        if threads > 1, oneNIC {
+            throw OptionError(key: "reply_threads", "needs output_interface: with one NIC the input thread, which owns the connection map, forwards the replies too")
+        }
+        replyThreads = threads
     }
 
     /// "198.18.1.0/24" as address and prefix length.

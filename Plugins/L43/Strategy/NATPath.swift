@@ -1,4 +1,5 @@
 import L4Common
+import SashaCapture
 import SashaPacket
 import SashaSDK
 
@@ -13,10 +14,11 @@ import SashaSDK
 /// Client frames are handled on the input capture's thread, which alone owns the map. Replies need
 /// no map (the capture filter only lets replies from the cluster ports to this member's MAC
 /// through, and every one is rewritten the same way), so with two NICs they are handled on the
-/// output capture's thread without sharing anything but the neighbour table, which is lock-free.
+/// output captures' threads, each with a `ReplyWorker` of its own, sharing nothing but the
+/// neighbour table, which is lock-free, and the counters, which are atomic.
 final class NATPath: @unchecked Sendable {
-    // @unchecked: the map, the scratch buffers and the ARP bookkeeping are each used by one thread
-    // (the client side's by the input thread, `replyScratch` by the reply thread).
+    // @unchecked: the map, `scratch` and `asking` are the input thread's; each reply thread has
+    // its own `ReplyWorker`.
     let vip: IPv4Address
     let gateway: IPv4Address
     let ports: [UInt16]
@@ -27,9 +29,15 @@ final class NATPath: @unchecked Sendable {
     let counters: L4Counters
     let connections: ConnectionMap
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
-    private let replyScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
     private var asking = ARPAsking()
-    private var replyAsking = ARPAsking()
+
+    /// What one reply thread writes: its ARP answer buffer and its ARP request bookkeeping.
+    final class ReplyWorker: @unchecked Sendable {
+        // @unchecked: used by its one thread only.
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        var asking = ARPAsking()
+        deinit { scratch.deallocate() }
+    }
 
     init(vip: IPv4Address, gateway: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort,
          host: PluginHost, neighbours: Neighbours, counters: L4Counters) {
@@ -44,10 +52,7 @@ final class NATPath: @unchecked Sendable {
         connections = ConnectionMap(settings: settings, host: host, counters: counters)
     }
 
-    deinit {
-        scratch.deallocate()
-        replyScratch.deallocate()
-    }
+    deinit { scratch.deallocate() }
 
     /// The BPF filters: client frames for the VIP; replies from the cluster ports sent to the
     /// output NIC's MAC (the gateway's); ARP on both.
@@ -99,14 +104,20 @@ final class NATPath: @unchecked Sendable {
 
     // MARK: Output NIC
 
-    /// A frame from the output capture (two NICs): ARP, or a server's reply.
-    func handleOutput(_ frame: UnsafeMutableRawBufferPointer) {
+    /// The handler of one output capture (two NICs), with a worker of its own.
+    func makeReplyHandler() -> CaptureSession.Handler {
+        let worker = ReplyWorker()
+        return { frame in self.handleOutput(frame, worker) }
+    }
+
+    /// A frame from an output capture: ARP, or a server's reply.
+    func handleOutput(_ frame: UnsafeMutableRawBufferPointer, _ worker: ReplyWorker) {
         switch classify(frame) {
         case .arp(let arp):
             neighbours.learn(arp.senderIP, at: arp.senderMAC)
-            if output.answer(arp, for: gateway, scratch: replyScratch) { counters.bump(counters.arpReplies) }
+            if output.answer(arp, for: gateway, scratch: worker.scratch) { counters.bump(counters.arpReplies) }
         case .ipv4TCP(let segment):
-            forwardToClient(segment, frame: frame, now: host.monotonicNanoseconds, asking: &replyAsking)
+            forwardToClient(segment, frame: frame, now: host.monotonicNanoseconds, asking: &worker.asking)
         case .malformed: counters.drop(.malformed)
         case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
         }

@@ -75,21 +75,34 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
     /// using it have finished (the writer waits for them; they last a pick). Concurrent writers
     /// are serialised; readers never wait.
     public func replace(with value: Value) {
+        writer.withLock { _ in publish(value) }
+    }
+
+    /// Replaces the snapshot with `transform` of the current one (nil keeps it), under the
+    /// writers' lock: two threads that each add something to the snapshot cannot lose one
+    /// another's change, as a read followed by `replace` could.
+    public func update(_ transform: (Value) -> Value?) {
         writer.withLock { _ in
-            let current = generation.load(ordering: .sequentiallyConsistent)
-            let old = Int(current & 1)
-            let spare = old ^ 1
-            // The spare slot was emptied by the previous replace, whose readers had all left.
-            slots[spare] = .passRetained(value)
-            generation.store(current + 1, ordering: .sequentiallyConsistent)
-            // New readers see the new generation; wait for those still on the old snapshot. A
-            // reader that announces itself on the old slot from now on fails its generation check
-            // and retries without touching the slot.
-            while readerCount(old) != 0 { sched_yield() }
-            let retired = slots[old]
-            slots[old] = nil
-            retired?.release()
+            let current = slots[Int(generation.load(ordering: .sequentiallyConsistent) & 1)]!.takeUnretainedValue()
+            if let next = transform(current) { publish(next) }
         }
+    }
+
+    /// The body of `replace`; the caller holds the writers' lock.
+    private func publish(_ value: Value) {
+        let current = generation.load(ordering: .sequentiallyConsistent)
+        let old = Int(current & 1)
+        let spare = old ^ 1
+        // The spare slot was emptied by the previous replace, whose readers had all left.
+        slots[spare] = .passRetained(value)
+        generation.store(current + 1, ordering: .sequentiallyConsistent)
+        // New readers see the new generation; wait for those still on the old snapshot. A
+        // reader that announces itself on the old slot from now on fails its generation check
+        // and retries without touching the slot.
+        while readerCount(old) != 0 { sched_yield() }
+        let retired = slots[old]
+        slots[old] = nil
+        retired?.release()
     }
 
     /// The current snapshot, retained: for control-path code that wants to keep it a while.
