@@ -39,7 +39,7 @@ let strategies = [
         dependencies: ["HTTPCache", "HTTPDate", "SashaLink"] + nio,
         swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
-    plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket"]),
+    plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
     plugin("l4-3", module: "L43Strategy", folder: "Plugins/L43", logicFolder: "Strategy",
            dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
 ]

@@ -1,4 +1,5 @@
 import L4Common
+import SashaLink
 import SashaPacket
 import SashaSDK
 import Synchronization
@@ -68,5 +69,9 @@ public final class L42: Strategy {
 
     public func serversChanged(_ list: ServerList) { runtime.serversChanged(list) }
     public func importConnections(_ connections: [Connection]) { runtime.importConnections(connections) }
+    /// As a server: the kernel's connections accepted on the VIP (on `lo`) at the cluster ports.
+    public func connections() -> [Connection] {
+        KernelConnections.read(local: context.vip, ports: Set(settings.ports), server: context.node)
+    }
     public func stats() -> String { runtime.stats() }
 }

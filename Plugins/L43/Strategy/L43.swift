@@ -1,4 +1,5 @@
 import L4Common
+import SashaLink
 import SashaPacket
 import SashaSDK
 import Synchronization
@@ -71,5 +72,10 @@ public final class L43: Strategy {
 
     public func serversChanged(_ list: ServerList) { runtime.serversChanged(list) }
     public func importConnections(_ connections: [Connection]) { runtime.importConnections(connections) }
+    /// As a server: the kernel's connections accepted on this member's own address at the
+    /// cluster ports (the dispatcher rewrote the VIP to it).
+    public func connections() -> [Connection] {
+        KernelConnections.read(local: context.node, ports: Set(settings.common.ports), server: context.node)
+    }
     public func stats() -> String { runtime.stats() }
 }
