@@ -77,7 +77,12 @@ public final class ConnectionMap: @unchecked Sendable {
 
     @usableFromInline func sweep(now: UInt64) {
         lastSweep = now
-        if table.expire(now: now, budget: 4_096) > 0 { counters.flows.store(table.count, ordering: .relaxed) }
+        // An open entry that expires is a connection that went idle without a FIN or RST the
+        // dispatcher saw: the policy counts it closed now (a closing one was counted already).
+        let expired = table.expire(now: now, budget: 4_096) { entry in
+            if entry.state == .open { host.connectionClosed(on: entry.server) }
+        }
+        if expired > 0 { counters.flows.store(table.count, ordering: .relaxed) }
         guard importsWaiting.load(ordering: .acquiring) else { return }
         importsWaiting.store(false, ordering: .relaxed)
         let connections = imports.withLock { list in defer { list = [] }; return list }

@@ -133,6 +133,21 @@ private func key(_ n: UInt64) -> FlowKey {
         #expect(table.capacity == reserved, "reserve never shrinks")
     }
 
+    @Test func theSweepShowsEachRemovedEntryWithItsState() {
+        var table = FlowTable(minimumCapacity: 64, idleTimeout: 100, linger: 10, seed: 3)
+        for n in 0..<10 { table.insert(key(UInt64(n)), server: IPv4Address(UInt32(100 + n)), now: 1000) }
+        _ = table.lookup(key(3), now: 1050, flags: .fin)   // closing: goes 10 after its last frame
+        _ = table.lookup(key(4), now: 1090, flags: .ack)   // still fresh at 1101
+        var seen: [IPv4Address: FlowState] = [:]
+        let removed = table.expire(now: 1101, budget: 2 * table.capacity) { seen[$0.server] = $0.state }
+        #expect(removed == 9)
+        #expect(seen.count == 9)
+        #expect(seen[IPv4Address(103)] == .closing)
+        #expect(seen.filter { $0.value == .open }.count == 8)
+        #expect(seen[IPv4Address(104)] == nil, "a fresh entry is neither removed nor shown")
+        #expect(table.count == 1)
+    }
+
     @Test func incrementalSweepIsBoundedAndComplete() {
         var table = FlowTable(minimumCapacity: 20_000, idleTimeout: 100, linger: 10, seed: 7)
         var fresh: [FlowKey] = []

@@ -1,6 +1,7 @@
 extension FlowTable {
     /// Removes expired connections among the next `budget` slots, resuming where the previous
-    /// call stopped; returns how many were removed.
+    /// call stopped; returns how many were removed. `removing` sees each entry as it goes (the
+    /// dispatcher tells the policy when an open connection ends by going idle).
     ///
     /// Bounded so a million-entry table never pauses the packet path: call it every few
     /// milliseconds with a budget of a few thousand slots, and the whole table is swept every
@@ -8,7 +9,7 @@ extension FlowTable {
     /// that slot is looked at again.
     @inlinable
     @discardableResult
-    public mutating func expire(now: UInt64, budget: Int) -> Int {
+    public mutating func expire(now: UInt64, budget: Int, removing: (Entry) -> Void = { _ in }) -> Int {
         var removed = 0
         var remaining = budget
         var cursor = _sweepCursor & _mask
@@ -16,6 +17,7 @@ extension FlowTable {
             remaining &-= 1
             let entry = _slots[cursor]
             if !entry._isEmpty, _isExpired(entry, now: now) {
+                removing(entry)
                 _removeSlot(cursor)
                 removed &+= 1
             } else {
