@@ -1,3 +1,4 @@
+import Dispatch
 import SashaCapture
 import SashaPacket
 import SashaSDK
@@ -60,14 +61,21 @@ public final class LinkPort: Sendable {
     }
 
     /// Gratuitous ARP for `address` at this port's MAC, three times 100 ms apart: switches and
-    /// neighbours move the address to this member at once (a takeover).
+    /// neighbours move the address to this member at once (a takeover). The first goes now; the
+    /// other two from a background queue, so that a start is not held up for 200 ms.
     public func announce(_ address: IPv4Address) {
+        sendGratuitousARP(for: address)
+        for round in 1...2 {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100 * round)) { [self] in
+                sendGratuitousARP(for: address)
+            }
+        }
+    }
+
+    private func sendGratuitousARP(for address: IPv4Address) {
         withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer in
             guard let length = ARPPacket.writeGratuitous(into: buffer, mac: mac, ip: address) else { return }
-            for round in 0..<3 {
-                if round > 0 { usleep(100_000) }
-                _ = send(buffer, length: length)
-            }
+            _ = send(buffer, length: length)
         }
     }
 

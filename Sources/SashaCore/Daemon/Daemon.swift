@@ -92,6 +92,9 @@ public final class Daemon: Sendable {
                 guard role == .dispatcher || role == .standalone else { return nil }
                 return try? JSONValue(json: runner.strategyStats())
             }
+            runner.messenger = { [weak node] channel, payload, destination in
+                node?.submit(channel: channel, payload: payload, to: destination)
+            }
             node.addRoleObserver(runner)
         }
         if let service {

@@ -127,6 +127,7 @@ public final class RingNode: @unchecked Sendable {
                     log.purged(by: by, suspect: suspect)
                 case let .delivered(channel, payload, from):
                     log.delivered(channel: channel, count: payload.count, from: from)
+                    for observer in observers { observer.delivered(channel: channel, payload: payload, from: from) }
                 }
             }
             effects.removeAll(keepingCapacity: true)
@@ -185,6 +186,16 @@ public final class RingNode: @unchecked Sendable {
         eventLoop.execute { [self] in
             let now = Clocks.monotonic()
             machine.setHealthy(healthy, now: now, into: &effects)
+            apply(now: now)
+        }
+    }
+
+    /// Sends a cluster message to `destination` (nil: every member) out of band: at once, in a
+    /// packet of its own, round the ring to its receivers. Any thread.
+    public func submit(channel: UInt8, payload: [UInt8], to destination: IPv4Address?) {
+        eventLoop.execute { [self] in
+            let now = Clocks.monotonic()
+            machine.submit(channel: channel, payload: payload, to: destination, outOfBand: true, into: &effects)
             apply(now: now)
         }
     }

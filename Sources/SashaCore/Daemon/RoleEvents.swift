@@ -1,4 +1,5 @@
 import SashaRing
+import SashaSDK
 
 /// One change of this member's role in the ring, as the ring machine reported it.
 public struct RoleEvent: Sendable, Equatable {
@@ -27,8 +28,11 @@ public protocol RoleObserver: AnyObject, Sendable {
     /// The ring's membership or a member's health changed (same thread and rules as `roleChanged`;
     /// a view that also changes this member's role comes first, then the role change).
     func viewChanged(_ view: RingView)
+    /// A cluster message from another member reached this one (same thread and rules).
+    func delivered(channel: UInt8, payload: [UInt8], from: IPv4Address)
 }
 
 extension RoleObserver {
     public func viewChanged(_ view: RingView) {}
+    public func delivered(channel: UInt8, payload: [UInt8], from: IPv4Address) {}
 }

@@ -20,6 +20,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// member that only stands by to dispatch must not take the VIP on `lo` for l4-2).
     private let serves: Bool
     private let queue = DispatchQueue(label: "sasha.strategy")
+    /// Sends a cluster message round the ring (`RingNode.submit`); set once, before the first
+    /// event.
+    var messenger: (@Sendable (_ channel: UInt8, _ payload: [UInt8], _ to: IPv4Address?) -> Void)?
 
     // Confined to `queue`.
     private var role: RingRole = .joining
@@ -28,6 +31,11 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private var preparedServer = false
     private var startFailures = 0
     private var stopped = false
+    /// The number of this member's request for the servers' connection lists, while dispatching.
+    private var listRequest: UInt64?
+    /// Connections loaded from the servers' lists for `listRequest`, and servers heard from.
+    private var imported = 0
+    private var listsHeard: Set<IPv4Address> = []
 
     /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
     /// still be held by the member that is handing it over).
@@ -99,6 +107,17 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         }
     }
 
+    public func delivered(channel: UInt8, payload: [UInt8], from: IPv4Address) {
+        switch channel {
+        case ConnectionLists.requestChannel:
+            queue.async { [self] in sendConnections(for: payload, to: from) }
+        case ConnectionLists.listChannel:
+            queue.async { [self] in importConnections(payload, from: from) }
+        default:
+            break
+        }
+    }
+
     /// Stops dispatching (the VIP is given back) and undoes the server side; for shutdown.
     /// Blocks until done.
     public func shutdown() {
@@ -122,6 +141,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         if dispatching && !wantDispatch {
             strategy.stop()
             dispatching = false
+            listRequest = nil
             logger.notice("strategy \(strategy.plugin.name) stopped: the VIP is released")
         }
         if preparedServer && !wantServer {
@@ -145,6 +165,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         do throws(OptionError) {
             try strategy.start()
             dispatching = true
+            requestConnections()
             let took = (MonotonicClock.nanoseconds - began) / 1_000_000
             logger.notice("strategy \(strategy.plugin.name) started: dispatching (took \(took) ms\(startFailures > 0 ? ", after \(startFailures) retries" : ""))")
             startFailures = 0
@@ -158,6 +179,36 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
                 if !dispatching { settle() }
             }
+        }
+    }
+
+    // MARK: Connection lists (state reconstruction)
+
+    /// A new dispatcher asks every member for the connections it holds, to load into its map.
+    private func requestConnections() {
+        let id = MonotonicClock.nanoseconds
+        listRequest = id
+        imported = 0
+        listsHeard = []
+        messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), nil)
+    }
+
+    /// A server answers a dispatcher's request with its list, in chunks.
+    private func sendConnections(for request: [UInt8], to dispatcher: IPv4Address) {
+        guard preparedServer, let id = ConnectionLists.requestID(request) else { return }
+        let connections = strategy.connections()
+        for chunk in ConnectionLists.chunks(connections, id: id) { messenger?(ConnectionLists.listChannel, chunk, dispatcher) }
+        logger.info("sent \(connections.count) connections to the new dispatcher \(dispatcher)")
+    }
+
+    /// A chunk of a server's list, for this member's current request: into the strategy's map.
+    private func importConnections(_ chunk: [UInt8], from server: IPv4Address) {
+        guard dispatching, let chunk = ConnectionLists.decode(chunk), chunk.id == listRequest else { return }
+        if !chunk.connections.isEmpty { strategy.importConnections(chunk.connections) }
+        imported += chunk.connections.count
+        if chunk.isLast {
+            listsHeard.insert(server)
+            logger.notice("connection list from \(server) complete: \(imported) connections loaded from \(listsHeard.count) servers so far")
         }
     }
 

@@ -40,6 +40,25 @@ public final class StrategyInstance: @unchecked Sendable {
         }
     }
 
+    /// As a server: the connections this member holds on the cluster ports.
+    public func connections() -> [Connection] {
+        guard let list = vtable.pointee.list_connections else { return [] }
+        final class Collector { var connections: [Connection] = [] }
+        let collector = Collector()
+        list(instance, { context, list, count in
+            guard let context, let list else { return }
+            let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+            collector.connections += UnsafeBufferPointer(start: list, count: count).map(Connection.init)
+        }, Unmanaged.passUnretained(collector).toOpaque())
+        return collector.connections
+    }
+
+    /// As a dispatcher: adds connections another member holds to the map.
+    public func importConnections(_ connections: [Connection]) {
+        let raw = connections.map(\.raw)
+        raw.withUnsafeBufferPointer { vtable.pointee.import_connections?(instance, $0.baseAddress, $0.count) }
+    }
+
     /// The strategy's counters and state: a JSON object (`{}` when it has none).
     public func stats() -> String {
         guard let stats = vtable.pointee.stats else { return "{}" }
