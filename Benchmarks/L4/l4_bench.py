@@ -368,6 +368,10 @@ def measure(bench, end, results):
         result["machine_us_per_request"] = busy / max(result["requests"] or 1, 1) * 1e6
         if result["non2xx"]:
             raise RuntimeError(f"{end.name} {object_name}: {result['non2xx']} answers were not 2xx")
+        if isinstance(end, Sasha):
+            capture = end.stats(bench).get("capture", {})
+            if capture.get("truncated") or capture.get("dropped_by_kernel"):
+                raise RuntimeError(f"{end.name} {object_name}: the dispatcher's captures cut or dropped frames: {capture}")
         if any(result["socket_errors"].values()):
             print(f"    note: {end.name} {object_name}: socket errors {result['socket_errors']}", file=sys.stderr)
         results.setdefault(end.name, {}).setdefault(object_name, []).append(result)

@@ -80,12 +80,21 @@ final class PcapHandle {
     }
 
     /// Joins the fanout `group` of the interface, frames spread by flow hash (PACKET_FANOUT with
-    /// PACKET_FANOUT_HASH, after the filter so no frame arrives unfiltered).
+    /// PACKET_FANOUT_HASH, after the filter so no frame arrives unfiltered). In a group the
+    /// kernel asks the group, not the socket, whether to skip outgoing frames, so the group says
+    /// so too (PACKET_FANOUT_FLAG_IGNORE_OUTGOING, Linux 6.9); older kernels refuse the flag and
+    /// the group is joined without it.
     private static func joinFanout(_ pcap: OpaquePointer, _ interface: String, group: UInt16) throws(CaptureError) {
         let solPacket: Int32 = 263, packetFanout: Int32 = 18, fanoutHash: Int32 = 0   // <linux/if_packet.h>
-        var value = Int32(group) | fanoutHash << 16
-        guard setsockopt(pcap_fileno(pcap), solPacket, packetFanout, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw .pcap(interface: interface, operation: "PACKET_FANOUT (group \(group))", reason: String(cString: strerror(errno)))
+        let ignoreOutgoing: Int32 = 0x4000
+        func join(_ flags: Int32) -> Int32 {
+            var value = Int32(group) | (fanoutHash | flags) << 16
+            return setsockopt(pcap_fileno(pcap), solPacket, packetFanout, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 ? 0 : errno
+        }
+        var failure = join(ignoreOutgoing)
+        if failure == EINVAL { failure = join(0) }
+        guard failure == 0 else {
+            throw .pcap(interface: interface, operation: "PACKET_FANOUT (group \(group))", reason: String(cString: strerror(failure)))
         }
     }
 

@@ -35,6 +35,9 @@ extension CaptureSession {
             if dispatches & 255 == 0 { readKernelCounters() }
         }
         readKernelCounters()
+        // The handler usually holds what holds this session (a strategy's path holds its ports):
+        // dropping it ends that cycle, so the socket and its ring go when their owner does.
+        handler = { _ in }
     }
 
     /// Calls the handler with one frame, in place in the ring; a frame the snap length cut short

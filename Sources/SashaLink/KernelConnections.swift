@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The TCP connections this host's kernel holds on some local address and ports, read from the
-/// kernel's socket table (`/proc/thread-self/net/tcp`): what a server of an L4 strategy reports
+/// kernel's socket tables (`/proc/thread-self/net/tcp`, and `tcp6` for services listening on
+/// `[::]`, whose IPv4 clients are v4-mapped there): what a server of an L4 strategy reports
 /// (`connections()`), so that a new dispatcher can load them into its map and keep forwarding
 /// their frames to the same server (the spec's Figure 9).
 ///
@@ -28,9 +29,8 @@ public enum KernelConnections {
     /// The live connections to `local` on one of `ports` in the calling thread's network
     /// namespace, each reported as held by `server`; empty if the table cannot be read.
     public static func read(local: IPv4Address, ports: Set<UInt16>, server: IPv4Address,
-                            path: String = "/proc/thread-self/net/tcp") -> [Connection] {
-        guard let text = readFile(path) else { return [] }
-        return parse(text, local: local, ports: ports, server: server)
+                            paths: [String] = ["/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"]) -> [Connection] {
+        paths.flatMap { path in readFile(path).map { parse($0, local: local, ports: ports, server: server) } ?? [] }
     }
 
     /// The live connections to `local` on one of `ports` in a `/proc/net/tcp` text. Lines it
@@ -70,7 +70,9 @@ public enum KernelConnections {
 
 /// One line of /proc/net/tcp: `  sl  local_address rem_address   st ...`, as
 /// `   0: 0100007F:1F90 0100007F:A2C4 01 ...`. An address is the kernel's network-order u32
-/// printed as a host integer in hex; a port is printed in host order.
+/// printed as a host integer in hex; a port is printed in host order. In /proc/net/tcp6 an
+/// address is four such words; only v4-mapped ones (`::ffff:a.b.c.d`) are read, and a line with
+/// any other IPv6 address is skipped.
 struct SocketLine {
     var localAddress: UInt32
     var localPort: UInt16
@@ -111,9 +113,24 @@ private struct HexReader {
         return index > bytes.startIndex && bytes[index - 1] == UInt8(ascii: ":")
     }
 
-    /// "0100007F:1F90".
+    /// "0100007F:1F90", or in tcp6 "0000000000000000FFFF00000100007F:1F90".
     mutating func endpoint() -> (address: UInt64, port: UInt16)? {
-        guard let address = hex(maxDigits: 8), index < bytes.endIndex, bytes[index] == UInt8(ascii: ":") else { return nil }
+        skipSpaces()
+        let start = index
+        guard let low = hex(maxDigits: 32), index < bytes.endIndex, bytes[index] == UInt8(ascii: ":") else { return nil }
+        let address: UInt64
+        switch index - start {
+        case 8:
+            address = low
+        case 32:
+            // The first three words are ::ffff as the kernel prints them: 0, 0, then 0000FFFF
+            // in network order read as a (little-endian) host word.
+            let prefix = bytes[start..<start + 24].map { $0 | 0x20 }   // lower case
+            guard prefix.elementsEqual("0000000000000000ffff0000".utf8) else { return nil }
+            address = low & 0xFFFF_FFFF
+        default:
+            return nil
+        }
         index += 1
         guard let port = hex(maxDigits: 4) else { return nil }
         return (address, UInt16(port))

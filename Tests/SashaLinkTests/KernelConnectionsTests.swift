@@ -34,6 +34,19 @@ struct KernelConnectionsTests {
         #expect(KernelConnections.parse(Array(text.utf8), local: vip, ports: [8080], server: server).map(\.clientPort) == [0x9C42])
     }
 
+    @Test("tcp6: a v4-mapped connection (a service on [::]) counts; a real IPv6 one does not")
+    func parseReadsV4MappedLinesOfTCP6() {
+        let text = """
+              sl  local_address                         remote_address                        st tx_queue rx_queue
+               0: 0000000000000000FFFF0000640112C6:0050 0000000000000000FFFF00000A0112C6:9C40 01 00000000:00000000 00:00000000
+               1: 000080FE00000000FF00001200000000:0050 000080FE00000000FF00001300000000:9C41 01 00000000:00000000 00:00000000
+               2: 0000000000000000ffff0000640112c6:0050 0000000000000000ffff00000a0112c6:9c42 04 00000000:00000000 00:00000000
+            """
+        let found = KernelConnections.parse(Array(text.utf8), local: vip, ports: [80], server: server)
+        #expect(found.map(\.clientPort) == [0x9C40, 0x9C42])
+        #expect(found.allSatisfy { $0.client == IPv4Address("198.18.1.10")! })
+    }
+
     @Test("a connection this process holds is read back from the kernel's own table")
     func readsARealConnection() throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -65,6 +78,6 @@ struct KernelConnectionsTests {
         let found = KernelConnections.read(local: loopback, ports: [port], server: server)
         #expect(found.contains(Connection(client: loopback, clientPort: clientPort, clusterPort: port, server: server)), "\(found)")
         #expect(found.allSatisfy { $0.clusterPort == port })
-        #expect(KernelConnections.read(local: loopback, ports: [port], server: server, path: "/nonexistent").isEmpty)
+        #expect(KernelConnections.read(local: loopback, ports: [port], server: server, paths: ["/nonexistent"]).isEmpty)
     }
 }
