@@ -88,8 +88,9 @@ struct L4LabTests {
 
     /// A download under way when the dispatcher is killed goes on through the member that takes
     /// over: the servers hand it their connections over the ring, and its map sends the client's
-    /// frames to the same server (the spec's Figure 9). The file arrives whole.
-    @Test("kill -9 of the dispatcher during a download: the new dispatcher loads the servers' connections and the download completes intact",
+    /// frames to the same server (the spec's Figure 9). The file arrives whole, and idle
+    /// keep-alive connections opened before the kill still answer, from the same servers.
+    @Test("kill -9 of the dispatcher during a download: the new dispatcher loads the servers' connections; the download completes intact and 100 idle keep-alive connections stay on their servers",
           arguments: ["l4-2", "l4-3"])
     func failoverKeepsTheConnection(strategy: String) async throws {
         try #require(getuid() == 0, "the lab needs root (CI runs as root)")
@@ -98,6 +99,7 @@ struct L4LabTests {
         let site = try TemporaryFolder()
         let big = site.file("big.bin")
         try Self.randomFile(big, bytes: 24 << 20)
+        _ = try site.write("index.html", "hello from the lab\n")
         let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
         let addresses = members.map { lab.address($0) }
@@ -120,6 +122,14 @@ struct L4LabTests {
         let warm = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-o", "/dev/null", "http://\(lab.vip)/big.bin"])
         try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
 
+        // 100 idle keep-alive connections, each asked once before the kill and once after it.
+        let (ready, go, kept) = (site.file("ready"), site.file("go"), site.file("kept"))
+        let holder = try lab.run(host: "client", argv: ["python3", "-c", Self.keepAliveHolder, lab.vip, ready, go, kept])
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
+        let readyBy = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open")
+
         // 24 MiB at 6 MB/s: about four seconds, with the dispatcher killed after one.
         let result = site.file("download.sha256")
         let download = try lab.run(host: "client", argv: ["bash", "-c",
@@ -136,6 +146,12 @@ struct L4LabTests {
         let answer = (try? String(contentsOfFile: result, encoding: .utf8)) ?? ""
         let expected = L4Lab.command("/usr/bin/sha256sum", [big]).output.split(separator: " ").first.map(String.init) ?? "-"
         #expect(answer.hasPrefix(expected) && answer.contains("curl 0"), "the download broke: \(answer)\n\(Self.logs(cluster, survivors))")
+        // Every idle connection still works, and on the server it had.
+        FileManager.default.createFile(atPath: go, contents: nil)
+        let keptBy = ContinuousClock.now + .seconds(30)
+        while holder.isRunning && ContinuousClock.now < keptBy { try await Task.sleep(for: .milliseconds(100)) }
+        let summary = (try? String(contentsOfFile: kept, encoding: .utf8)) ?? "(no summary)"
+        #expect(summary.hasPrefix("same 100 "), "idle keep-alive connections after the failover: \(summary)")
         let stats = try #require(cluster.status(lab.address(successor))?.strategyStats)
         #expect(Self.number(stats, "packets", "client_to_server") > 0, "\(stats)")
         let log = (try? String(contentsOfFile: cluster.logPath(lab.address(successor)), encoding: .utf8)) ?? ""
@@ -145,6 +161,42 @@ struct L4LabTests {
         let counts = loaded.compactMap { line in line.split(separator: " ").firstIndex(of: "complete:").flatMap { Int(line.split(separator: " ")[$0 + 1]) } }
         #expect((counts.max() ?? 0) >= 1, "no connection was loaded:\n\(loaded.joined(separator: "\n"))")
     }
+
+    /// Python for the client host: opens 100 keep-alive connections to the VIP (argv[1]) and asks
+    /// each for / once, writes argv[2], waits for argv[3] to exist, asks each again and writes to
+    /// argv[4] "same N changed N failed N": how many answered from the same server as before.
+    static let keepAliveHolder = """
+        import os, socket, sys, time
+        vip, ready, go, out = sys.argv[1:5]
+        def ask(s):
+            s.sendall(b"GET / HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n")
+            data = b""
+            while b"\\r\\n\\r\\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk: raise OSError("closed")
+                data += chunk
+            head, body = data.split(b"\\r\\n\\r\\n", 1)
+            fields = dict(l.split(b":", 1) for l in head.split(b"\\r\\n")[1:] if b":" in l)
+            fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+            length = int(fields.get(b"content-length", b"0"))
+            while len(body) < length:
+                chunk = s.recv(65536)
+                if not chunk: raise OSError("closed")
+                body += chunk
+            return fields.get(b"x-served-by", b"?")
+        sockets = [socket.create_connection((vip, 80), timeout=10) for _ in range(100)]
+        first = [ask(s) for s in sockets]
+        open(ready, "w").close()
+        while not os.path.exists(go): time.sleep(0.05)
+        same = changed = failed = 0
+        for s, before in zip(sockets, first):
+            try:
+                if ask(s) == before: same += 1
+                else: changed += 1
+            except OSError:
+                failed += 1
+        open(out, "w").write(f"same {same} changed {changed} failed {failed}")
+        """
 
     /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
     /// `site` and never dispatch; the fast ring timing.
