@@ -16,6 +16,6 @@ struct Sasha: ParsableCommand {
               sasha keygen --out /etc/sasha/ring.key
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, RunCommand.self, StatusCommand.self, CheckCommand.self, PluginsCommand.self, KeygenCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, StatusCommand.self, PolicyCommand.self, CheckCommand.self, PluginsCommand.self, KeygenCommand.self]
     )
 }

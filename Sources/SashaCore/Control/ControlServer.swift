@@ -27,28 +27,51 @@ enum ControlServer {
 struct ControlResponder: Sendable {
     let node: RingNode
     let strategy: String
-    let policy: String
+    /// The policy this member records and its epoch (swaps change it).
+    var policy: @Sendable () -> StatusReport.Policy
     /// What the layers above the ring add to a status: the strategy's stats, the member's service.
     var strategyStats: @Sendable () -> JSONValue? = { nil }
     var service: @Sendable () -> StatusReport.Service? = { nil }
+    /// Runs a live policy swap across the ring and answers with its outcome.
+    var setPolicy: (@Sendable (_ name: String, _ options: JSONValue, _ reply: @escaping @Sendable (PolicySwapOutcome) -> Void) -> Void)?
 
     private struct Request: Decodable {
         var command: String
+        /// `policy-set`: the plugin's name and options.
+        var name: String?
+        var options: JSONValue?
     }
 
-    /// Runs on the node's event loop.
-    func respond(to line: String) -> String {
+    /// Runs on the node's event loop; a swap answers later, when its rounds are done.
+    func respond(to line: String, on loop: any EventLoop) -> EventLoopFuture<String> {
         guard let request = try? JSONDecoder().decode(Request.self, from: Data(line.utf8)) else {
-            return Self.error("a request is one line of JSON such as {\"command\":\"status\"}")
+            return loop.makeSucceededFuture(Self.error("a request is one line of JSON such as {\"command\":\"status\"}"))
         }
         switch request.command {
         case "status":
-            let report = StatusReport(node.snapshot(), strategy: strategy, policy: policy, strategyStats: strategyStats(),
+            let report = StatusReport(node.snapshot(), strategy: strategy, policy: policy(), strategyStats: strategyStats(),
                                       service: service())
-            return (try? report.jsonLine()) ?? Self.error("cannot encode the status")
+            return loop.makeSucceededFuture((try? report.jsonLine()) ?? Self.error("cannot encode the status"))
+        case "policy-set":
+            guard let setPolicy else { return loop.makeSucceededFuture(Self.error("this member runs no strategy")) }
+            guard let name = request.name, PluginName.isValid(name) else {
+                return loop.makeSucceededFuture(Self.error("policy-set needs a plugin name: lower-case letters, digits, '-', '_' and '.', starting with a letter or digit"))
+            }
+            let options = request.options ?? .object([:])
+            guard case .object = options else { return loop.makeSucceededFuture(Self.error("policy-set options must be an object")) }
+            guard options.jsonText.utf8.count + name.utf8.count <= PolicyMessage.maximumSize - 256 else {
+                return loop.makeSucceededFuture(Self.error("the options are too long to send round the ring (at most about 7 KiB)"))
+            }
+            let promise = loop.makePromise(of: String.self)
+            setPolicy(name, options) { outcome in promise.succeed(Self.encode(outcome)) }
+            return promise.futureResult
         default:
-            return Self.error("unknown command '\(request.command)'; known: status")
+            return loop.makeSucceededFuture(Self.error("unknown command '\(request.command)'; known: status, policy-set"))
         }
+    }
+
+    private static func encode(_ outcome: PolicySwapOutcome) -> String {
+        (try? JSONEncoder().encode(outcome)).map { String(decoding: $0, as: UTF8.self) } ?? error("cannot encode the outcome")
     }
 
     static func error(_ message: String) -> String {
@@ -76,7 +99,11 @@ final class ControlHandler: ChannelInboundHandler {
         pending.writeBuffer(&chunk)
         if let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let line = pending.getString(at: pending.readerIndex, length: newline - pending.readerIndex) ?? ""
-            answer(responder.respond(to: line), context: context)
+            answered = true
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            responder.respond(to: line, on: context.eventLoop).whenSuccess { response in
+                Self.write(response, context: bound.value)
+            }
         } else if pending.readableBytes > Self.maximumRequest {
             answer(ControlResponder.error("request too long"), context: context)
         }
@@ -84,8 +111,13 @@ final class ControlHandler: ChannelInboundHandler {
 
     private func answer(_ response: String, context: ChannelHandlerContext) {
         answered = true
+        Self.write(response, context: context)
+    }
+
+    /// Writes the response line and closes: one request per connection.
+    private static func write(_ response: String, context: ChannelHandlerContext) {
         let context = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.value.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response + "\n"))).whenComplete { _ in
+        context.value.writeAndFlush(NIOAny(ByteBuffer(string: response + "\n"))).whenComplete { _ in
             context.value.close(promise: nil)
         }
     }

@@ -121,7 +121,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
 }
 
 extension StatusReport {
-    init(_ snapshot: RingSnapshot, strategy: String, policy: String, strategyStats: JSONValue? = nil, service: Service? = nil) {
+    init(_ snapshot: RingSnapshot, strategy: String, policy: Policy, strategyStats: JSONValue? = nil, service: Service? = nil) {
         self.strategyStats = strategyStats
         self.service = service
         node = snapshot.address.description
@@ -136,7 +136,7 @@ extension StatusReport {
                  createdAt: Self.iso8601(microseconds: view.ring), version: view.version, cause: view.cause.description)
         }
         self.strategy = strategy
-        self.policy = Policy(name: policy, epoch: 0)
+        self.policy = policy
         if case .object(let stats)? = strategyStats, case .number(let active)? = stats["active"] {
             connections = Int(active)
         } else {

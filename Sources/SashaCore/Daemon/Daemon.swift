@@ -83,9 +83,14 @@ public final class Daemon: Sendable {
                 throw fail("cannot bind \(link.broadcast):\(settings.config.ring.port) to receive ring broadcasts on \(link.interface): \(error)")
             }
         }
-        var responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy,
-                                         policy: settings.config.dispatch.policy)
+        let configured = StatusReport.Policy(name: settings.config.dispatch.policy, epoch: 0)
+        var responder = ControlResponder(node: node, strategy: settings.config.dispatch.strategy, policy: { configured })
         if let runner {
+            responder.policy = {
+                let record = runner.policyStatus
+                return StatusReport.Policy(name: record.name, epoch: record.epoch.number)
+            }
+            responder.setPolicy = { name, options, reply in runner.setPolicy(name: name, options: options, reply: reply) }
             responder.strategyStats = { [unowned node] in
                 // Only the dispatcher's strategy has a data path to report on.
                 let role = node.snapshot().role

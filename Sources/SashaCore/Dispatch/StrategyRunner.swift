@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import SashaRing
 import SashaSDK
+import Synchronization
 
 /// Drives the configured strategy and policy from the ring: this member's role decides whether
 /// the strategy dispatches (dispatcher, or standalone: the last member serves the VIP itself) or
@@ -12,7 +13,6 @@ import SashaSDK
 /// queue, in event order. That queue is the "one control thread" of the plugin contract.
 public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     public let strategy: StrategyInstance
-    public let policy: PolicyInstance
     private let builder: ServerListBuilder
     private let exclusions: ServerExclusions
     private let logger: Logger
@@ -22,9 +22,20 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private let queue = DispatchQueue(label: "sasha.strategy")
     /// Sends a cluster message round the ring (`RingNode.submit`); set once, before the first
     /// event.
-    var messenger: (@Sendable (_ channel: UInt8, _ payload: [UInt8], _ to: IPv4Address?) -> Void)?
+    var messenger: (@Sendable (_ channel: UInt8, _ payload: [UInt8], _ to: IPv4Address?) -> Void)? {
+        didSet {
+            let messenger = messenger
+            policySwitch.send = { message, destination in messenger?(PolicyMessage.channel, message.bytes, destination) }
+        }
+    }
+    /// The recorded policy's name and epoch, for `sasha status` (read from the ring's event loop).
+    private let recordedPolicy: Mutex<PolicyRecord>
+    /// Live swaps: proposals, votes, commits (confined to `queue`).
+    private var policySwitch: PolicySwitch!
 
     // Confined to `queue`.
+    /// The policy the strategy picks with (through `CurrentPolicy`), replaced by live swaps.
+    private var policy: PolicyInstance
     private var role: RingRole = .joining
     private var view: RingView?
     private var dispatching = false
@@ -68,7 +79,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             let policy = try policyPlugin.makePolicy(options: dispatch.policyOptions)
             let strategy = try strategyPlugin.makeStrategy(options: dispatch.strategyOptions, context: context)
             CurrentPolicy.shared.replace(with: policy)
-            return StrategyRunner(strategy: strategy, policy: policy, builder: ServerListBuilder(config: config),
+            let record = PolicyRecord(name: dispatch.policy, options: dispatch.policyOptions, epoch: .configured)
+            return StrategyRunner(strategy: strategy, policy: policy, record: record, address: node,
+                                  factory: policyFactory(loader), builder: ServerListBuilder(config: config),
                                   exclusions: .shared, logger: logger, serves: config.node(node).serve)
         } catch {
             let location = config.sourceMap.location(of: ["dispatch"]) ?? fallback
@@ -76,7 +89,28 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         }
     }
 
-    init(strategy: StrategyInstance, policy: PolicyInstance, builder: ServerListBuilder, exclusions: ServerExclusions,
+    /// Makes policies for live swaps with the same search path and checks as at start.
+    static func policyFactory(_ loader: PluginLoader) -> PolicySwitch.Factory {
+        { name, options in
+            switch loader.load(name: name, kind: .policy) {
+            case .failure(let refusal):
+                return .failure(.init(description: "\(refusal)"))
+            case .success(let plugin):
+                if let error = plugin.validate(options: options) {
+                    let key = error.key.isEmpty ? "" : " \(error.key)"
+                    return .failure(.init(description: "option\(key): \(error.message) (plugin \(plugin.name))"))
+                }
+                do throws(OptionError) {
+                    return .success(try plugin.makePolicy(options: options))
+                } catch {
+                    return .failure(.init(description: "\(error) (plugin \(plugin.name))"))
+                }
+            }
+        }
+    }
+
+    init(strategy: StrategyInstance, policy: PolicyInstance, record: PolicyRecord, address: IPv4Address,
+         factory: @escaping PolicySwitch.Factory, builder: ServerListBuilder, exclusions: ServerExclusions,
          logger: Logger, serves: Bool = true) {
         self.serves = serves
         self.strategy = strategy
@@ -84,6 +118,11 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         self.builder = builder
         self.exclusions = exclusions
         self.logger = logger
+        recordedPolicy = Mutex(record)
+        policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger) {
+            [unowned self] instance, record in
+            install(instance, record)
+        }
         exclusions.setListener { [weak self] in
             guard let self else { return }
             queue.async { self.publishServers() }
@@ -102,8 +141,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     public func viewChanged(_ view: RingView) {
         queue.async { [self] in
+            let old = self.view?.members.map(\.address) ?? []
             self.view = view
             publishServers()
+            policySwitch.viewChanged(from: old, to: view.members.map(\.address))
         }
     }
 
@@ -113,6 +154,12 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             queue.async { [self] in sendConnections(for: payload, to: from) }
         case ConnectionLists.listChannel:
             queue.async { [self] in importConnections(payload, from: from) }
+        case PolicyMessage.channel:
+            guard let message = PolicyMessage(bytes: payload) else {
+                logger.warning("ignored a policy message from \(from) that is not one (\(payload.count) bytes)")
+                return
+            }
+            queue.async { [self] in policySwitch.received(message, from: from, others: otherMembers()) }
         default:
             break
         }
@@ -130,6 +177,15 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     /// The strategy's counters (thread-safe by the contract).
     public func strategyStats() -> String { strategy.stats() }
+
+    /// The policy this member records and its epoch; any thread.
+    public var policyStatus: PolicyRecord { recordedPolicy.withLock { $0 } }
+
+    /// Swaps the policy on every member (`sasha policy set`); `reply` gets the outcome on the
+    /// runner's queue once the commit has come round, or the refusals.
+    public func setPolicy(name: String, options: JSONValue, reply: @escaping @Sendable (PolicySwapOutcome) -> Void) {
+        queue.async { [self] in policySwitch.propose(name: name, options: options, others: otherMembers(), reply: reply) }
+    }
 
     // MARK: On the queue
 
@@ -210,6 +266,23 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             listsHeard.insert(server)
             logger.notice("connection list from \(server) complete: \(imported) connections loaded from \(listsHeard.count) servers so far")
         }
+    }
+
+    private func otherMembers() -> [IPv4Address] {
+        view?.members.map(\.address).filter { $0 != policySwitch.address } ?? []
+    }
+
+    /// Makes a swapped-in policy current: it hears the servers first, so that its first pick
+    /// already knows them; then picks move to it atomically (`CurrentPolicy`), and the old one
+    /// goes once the last pick on it returns. Connections already mapped keep their server: the
+    /// strategy's map, not the policy, holds them.
+    private func install(_ instance: PolicyInstance, _ record: PolicyRecord) {
+        if let view {
+            instance.serversChanged(builder.servers(in: view) { [exclusions] in exclusions.isExcluded($0) })
+        }
+        policy = instance
+        CurrentPolicy.shared.replace(with: instance)
+        recordedPolicy.withLock { $0 = record }
     }
 
     /// Hands the strategy and then the policy the servers of the current view. The strategy

@@ -26,39 +26,12 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let address = IPv4Address(node) else {
-            throw ValidationError("--node \(node) is not an IPv4 address such as 127.0.0.1")
-        }
-        let (config, diagnostics) = ConfigLoader.load(path: options.config)
-        guard let config else {
-            diagnostics.forEach { printError($0.description) }
-            throw ExitCode.failure
-        }
-        let socket: ControlSocketPath
-        do throws(ControlSocketPath.Problem) {
-            socket = try ControlSocketPath(folder: config.control.dir, node: address)
-        } catch {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-        let line: String
-        do throws(ControlClient.Failure) {
-            line = try ControlClient.request(#"{"command":"status"}"#, at: socket.path)
-        } catch .notRunning {
-            printError("no sasha daemon answers on \(socket.path); start it with `sasha run --config \(options.config) --node \(address)`")
-            throw ExitCode.failure
-        } catch .noAnswer {
-            printError("the daemon on \(socket.path) did not answer within 5 s (is it stopped or overloaded?)")
-            throw ExitCode.failure
-        } catch let .failed(reason) {
-            printError(reason)
-            throw ExitCode.failure
-        }
+        let line = try MemberRequest(configPath: options.config, node: node).send(#"{"command":"status"}"#)
         let report: StatusReport
         do {
             report = try StatusReport.decode(line)
         } catch {
-            printError("the daemon on \(socket.path) answered something that is not a status: \(line)")
+            printError("the member \(node) answered something that is not a status: \(line)")
             throw ExitCode.failure
         }
         print(json ? try report.prettyJSON() : report.table)
