@@ -10,7 +10,9 @@ extension ClusterSuite {
     struct L7ClusterTests {
         static let site = PackagePaths.root + "/examples/www"
 
-        static func yaml(cluster: TestCluster, port: Int, strategy: String = "l7", pluginPaths: [String] = []) -> String {
+        /// - Parameter cache: whether the l7 dispatcher caches (off: every request reaches a server).
+        static func yaml(cluster: TestCluster, port: Int, strategy: String = "l7", pluginPaths: [String] = [],
+                         cache: Bool = true) -> String {
             """
             cluster: { name: web, vip: 127.0.0.100, ports: [\(port + 1000)] }
             ring:
@@ -25,7 +27,7 @@ extension ClusterSuite {
             dispatch:
               strategy: \(strategy)
               policy: round-robin
-              strategy_options: \(strategy == "l7" ? "{ rules: [{ tag: images, extension: [png, jpg, gif, svg, webp] }] }" : "{}")
+              strategy_options: \(strategy == "l7" ? "{ rules: [{ tag: images, extension: [png, jpg, gif, svg, webp] }]\(cache ? "" : ", cache: { enabled: false }") }" : "{}")
             service: { port: \(port + 1001), root: \(site), health: /health }
             nodes:
               127.0.0.4: { tags: [images] }
