@@ -16,7 +16,9 @@ public final class ConnectionMap: @unchecked Sendable {
     private var table: FlowTable
     private var lastSweep: UInt64 = 0
     private let imports = Mutex<[Connection]>([])
-    private let importsWaiting = Atomic<Bool>(false)
+    @usableFromInline let importsWaiting = Atomic<Bool>(false)
+    /// Until when segments of unknown connections wait for the servers' lists (`expectLists`).
+    @usableFromInline let listsDue = Atomic<UInt64>(0)
 
     public init(settings: L4Settings, host: PluginHost, counters: L4Counters) {
         self.host = host
@@ -42,6 +44,13 @@ public final class ConnectionMap: @unchecked Sendable {
             if flags.endsConnection && open { host.connectionClosed(on: server) }
             return server
         }
+        if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server }
+        if !isNew && now < listsDue.load(ordering: .relaxed) {
+            // Not the policy's to place yet: a consistent one would guess, and guess wrong for a
+            // connection a list is about to name.
+            counters.drop(.awaitingLists)
+            return nil
+        }
         let flow = Flow(client: key.client, clientPort: key.clientPort, clusterPort: key.clusterPort, midStream: !isNew)
         guard let server = host.pick(flow) else {
             counters.drop(isNew ? .noServer : .unknownFlow)
@@ -57,6 +66,25 @@ public final class ConnectionMap: @unchecked Sendable {
     }
 
     @usableFromInline func entryIsOpen(_ key: FlowKey) -> Bool { table.entry(for: key)?.state == .open }
+
+    /// A mid-stream segment the map does not know: if imports are waiting, load them now rather
+    /// than at the next sweep, and look again.
+    @usableFromInline func awaitedServer(_ key: FlowKey, now: UInt64, flags: TCPFlags) -> IPv4Address? {
+        guard importsWaiting.load(ordering: .acquiring) else { return nil }
+        loadImports(now: now)
+        return lookup(key, now: now, flags: flags)
+    }
+
+    /// How long after a start, or after servers joined, mid-stream segments of unknown
+    /// connections are dropped rather than placed by the policy: the servers' lists arrive
+    /// within it (100,000 connections take well under a second), and TCP resends the segment.
+    public static let listWait: UInt64 = 1_000_000_000
+
+    /// Connection lists are on their way (this dispatcher just started, or servers joined it):
+    /// for `listWait` from now. Any thread.
+    public func expectLists() {
+        listsDue.store(host.monotonicNanoseconds &+ Self.listWait, ordering: .relaxed)
+    }
 
     @usableFromInline func lookup(_ key: FlowKey, now: UInt64, flags: TCPFlags) -> IPv4Address? {
         table.lookup(key, now: now, flags: flags)
@@ -83,7 +111,10 @@ public final class ConnectionMap: @unchecked Sendable {
             if entry.state == .open { host.connectionClosed(on: entry.server) }
         }
         if expired > 0 { counters.flows.store(table.count, ordering: .relaxed) }
-        guard importsWaiting.load(ordering: .acquiring) else { return }
+        if importsWaiting.load(ordering: .acquiring) { loadImports(now: now) }
+    }
+
+    @usableFromInline func loadImports(now: UInt64) {
         importsWaiting.store(false, ordering: .relaxed)
         let connections = imports.withLock { list in defer { list = [] }; return list }
         for connection in connections {

@@ -13,6 +13,9 @@ public enum DropCause: Int, CaseIterable, Sendable {
     case noServer
     /// A segment of a connection the map does not know, and the policy is not consistent.
     case unknownFlow
+    /// A segment of a connection the map does not know while the servers' connection lists may
+    /// still be coming (a new dispatcher, or servers that joined): TCP sends it again.
+    case awaitingLists
     /// The chosen server's MAC address is not known yet (an ARP request went out).
     case noServerMAC
     /// A reply's next hop toward the client is not known yet (l4-3; an ARP request went out).
@@ -27,6 +30,7 @@ public enum DropCause: Int, CaseIterable, Sendable {
         case .badChecksum: "bad_checksum"
         case .noServer: "no_server"
         case .unknownFlow: "unknown_flow"
+        case .awaitingLists: "awaiting_lists"
         case .noServerMAC: "no_server_mac"
         case .noClientMAC: "no_client_mac"
         case .injectFailed: "inject_failed"

@@ -12,10 +12,19 @@ public final class L4Runtime: Sendable {
         public let connections: ConnectionMap
         /// The input port first; the output port last (the same one with one NIC).
         public let ports: [LinkPort]
+        /// The addresses this dispatcher owns only in the application (the VIP, the l4-3
+        /// gateway), each with the port that announces it.
+        public let claims: [(port: LinkPort, address: IPv4Address)]
 
-        public init(connections: ConnectionMap, ports: [LinkPort]) {
+        public init(connections: ConnectionMap, ports: [LinkPort], claims: [(port: LinkPort, address: IPv4Address)]) {
             self.connections = connections
             self.ports = ports
+            self.claims = claims
+        }
+
+        /// Gratuitous ARP for every claim: the link moves the addresses to this member.
+        func announceClaims() {
+            for claim in claims { claim.port.announce(claim.address) }
         }
     }
 
@@ -40,7 +49,12 @@ public final class L4Runtime: Sendable {
                 return .failure(error)
             }
         }
-        if let output = try started.get()?.ports.last { requestMissingMACs(from: output) }
+        guard let launched = try started.get() else { return }
+        // The servers' connection lists follow a start (the core asks for them).
+        launched.connections.expectLists()
+        // Tell the link the addresses are here now (a takeover moves them).
+        launched.announceClaims()
+        if let output = launched.ports.last { requestMissingMACs(from: output) }
     }
 
     public func stop(host: PluginHost?) {
@@ -53,9 +67,22 @@ public final class L4Runtime: Sendable {
         host?.log(.info, "\(name) stopped dispatching")
     }
 
+    /// Keeps the list and asks for new servers' MACs. When servers joined, the claims are
+    /// announced again: a join may be a healed partition whose other dispatcher held the VIP
+    /// until it abdicated just now, and the link still sends the VIP's frames to it.
     public func serversChanged(_ list: ServerList) {
-        serverList.withLock { $0 = list.servers.map(\.address) }
-        if let output = running.withLock({ $0?.ports.last }) { requestMissingMACs(from: output) }
+        let servers = list.servers.map(\.address)
+        let joined = serverList.withLock { known in
+            defer { known = servers }
+            return !Set(servers).isSubset(of: known)
+        }
+        guard let running = running.withLock({ $0 }) else { return }
+        if joined {
+            // The core asks servers that join for their lists too (a healed partition).
+            running.connections.expectLists()
+            running.announceClaims()
+        }
+        if let output = running.ports.last { requestMissingMACs(from: output) }
     }
 
     private func requestMissingMACs(from port: LinkPort) {

@@ -60,14 +60,21 @@ public final class LinkPort: Sendable {
         injector.inject(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
     }
 
-    /// Gratuitous ARP for `address` at this port's MAC, three times 100 ms apart: switches and
-    /// neighbours move the address to this member at once (a takeover). The first goes now; the
-    /// other two from a background queue, so that a start is not held up for 200 ms.
+    /// When the repeats of an announcement go, after the first: two soon, for a lost frame; then
+    /// two after Linux's neighbour `locktime` (1 s), which makes a host ignore a gratuitous ARP
+    /// for an entry updated less than a second before (the other dispatcher's answer, just before
+    /// it abdicated after a healed partition).
+    static let announceRepeats = [100, 200, 1_100, 3_000]
+
+    /// Gratuitous ARP for `address` at this port's MAC, now and at `announceRepeats`: switches and
+    /// neighbours move the address to this member (a takeover). The repeats go from a background
+    /// queue, so that a start is not held up, and only while the port still captures: a member
+    /// that stopped dispatching must not claim the address.
     public func announce(_ address: IPv4Address) {
         sendGratuitousARP(for: address)
-        for round in 1...2 {
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100 * round)) { [self] in
-                sendGratuitousARP(for: address)
+        for delay in Self.announceRepeats {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { [self] in
+                if !capture.isStopping { sendGratuitousARP(for: address) }
             }
         }
     }

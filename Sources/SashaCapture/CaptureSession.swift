@@ -120,6 +120,9 @@ public final class CaptureSession: @unchecked Sendable {
             droppedByInterface: droppedByInterface.current, truncated: truncated.current)
     }
 
+    /// Whether `stop` was called: a session that is stopping, or stopped, is done for good.
+    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
     /// Why the receive loop ended by itself (for example, the interface went down), if it did.
     /// Call `stop` then too: it joins the finished thread.
     public var failure: CaptureError? { stoppedBy.withLock { $0 } }

@@ -25,12 +25,8 @@ struct L4LabTests {
         let members = ["d1", "s1", "s2", "s3"]
         let addresses = members.map { lab.address($0) }
         let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: topology, site: site, dispatchers: ["d1"])
-        var children: [Process] = []
-        defer { for child in children where child.isRunning { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() } }
-        for (member, address) in zip(members, addresses) {
-            children.append(try lab.run(host: member, argv: [PackagePaths.sashaExecutable, "run", "--config", config, "--node", address],
-                                        log: cluster.logPath(address)))
-        }
+        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
         try #require(agreed?.dispatcher == lab.address("d1"), "no ring with d1 dispatching:\n\(Self.logs(cluster, addresses))")
 
@@ -76,9 +72,7 @@ struct L4LabTests {
         }
 
         // A server that leaves the ring gets no new connections.
-        let s3 = children[3]
-        kill(s3.processIdentifier, SIGKILL)
-        s3.waitUntilExit()
+        children.kill("s3")
         let survivors = Array(addresses.prefix(3))
         try #require(await cluster.waitForAgreement(survivors, timeout: .seconds(20)) != nil, "\(Self.logs(cluster, survivors))")
         let after = Self.spread(lab, connections: 300)
@@ -107,12 +101,8 @@ struct L4LabTests {
         // suspect each other while one starts (the 150 ms of the other tests did, in runs here).
         let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
                                      timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        var children: [Process] = []
-        defer { for child in children where child.isRunning { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() } }
-        for (member, address) in zip(members, addresses) {
-            children.append(try lab.run(host: member, argv: [PackagePaths.sashaExecutable, "run", "--config", config, "--node", address],
-                                        log: cluster.logPath(address)))
-        }
+        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
         // Started together, d1 and d2 may each form a ring first; the merged ring keeps one of them.
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
         let first = try #require(["d1", "d2"].firstIndex { agreed?.dispatcher == lab.address($0) },
@@ -136,8 +126,7 @@ struct L4LabTests {
             "curl -sS -m 60 --limit-rate 6M http://\(lab.vip)/big.bin | sha256sum > \(result); echo \"curl ${PIPESTATUS[0]}\" >> \(result)"])
         try await Task.sleep(for: .seconds(1))
         #expect(download.isRunning, "the download ended before the failover")
-        kill(children[first].processIdentifier, SIGKILL)
-        children[first].waitUntilExit()
+        children.kill(members[first])
         let survivors = addresses.filter { $0 != lab.address(dispatcher) }
         let taken = await cluster.waitForAgreement(survivors, timeout: .seconds(10))
         #expect(taken?.dispatcher == lab.address(successor), "\(successor) did not take over:\n\(Self.logs(cluster, survivors))")
@@ -160,6 +149,98 @@ struct L4LabTests {
         #expect(loaded.count >= 3, "\(successor) did not hear every server's connection list:\n\(log)")
         let counts = loaded.compactMap { line in line.split(separator: " ").firstIndex(of: "complete:").flatMap { Int(line.split(separator: " ")[$0 + 1]) } }
         #expect((counts.max() ?? 0) >= 1, "no connection was loaded:\n\(loaded.joined(separator: "\n"))")
+    }
+
+    /// The lab's links cut between {d1, s1} and {d2, s2, s3, the client} (the router still reaches
+    /// every server): each side keeps or elects its dispatcher, and the client follows the VIP to
+    /// d2. Connections opened then go to s2 and s3 through d2, and a policy swapped on d2's
+    /// side holds there. Healed, the rings merge: d2, the higher address, abdicates; d1 announces
+    /// the VIP again, loads the joined servers' connections, and every member takes the newer
+    /// policy.
+    @Test("a partition elects a dispatcher on each side; healed, the higher one abdicates and the survivor keeps both sides' connections",
+          arguments: ["l4-2", "l4-3"])
+    func partitionAndHeal(strategy: String) async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "d2", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        // d1 first, so that it dispatches, and the partition elects d2 on the other side.
+        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        try #require(await cluster.waitForAgreement([lab.address("d1")]) != nil, "\(Self.logs(cluster, addresses))")
+        for member in members.dropFirst() { try children.start(member, lab: lab, cluster: cluster, config: config) }
+        try #require(await cluster.waitForAgreement(addresses, timeout: .seconds(30))?.dispatcher == lab.address("d1"),
+                     "\(Self.logs(cluster, addresses))")
+
+        let (sideA, sideB) = (["d1", "s1"], ["d2", "s2", "s3"])
+        // d1's client side is cut too: with both dispatchers on the client's segment, the client
+        // would follow whichever answered its ARP last, and the test would not know which.
+        let rules = try site.write("partition.nft", Self.cutRules(between: ["d1-back", "s1-back", "d1-front"],
+                                                                  and: ["d2-back", "s2-back", "s3-back", "client-front",
+                                                                        "d2-front", "router-front"]))
+        let cut = lab.exec(host: "bridges", ["nft", "-f", rules])
+        try #require(cut.status == 0, "cannot cut the link: \(cut.output)")
+        let a = await cluster.waitForAgreement(sideA.map { lab.address($0) }, timeout: .seconds(15))
+        let b = await cluster.waitForAgreement(sideB.map { lab.address($0) }, timeout: .seconds(15))
+        #expect(a?.dispatcher == lab.address("d1"), "side A:\n\(Self.logs(cluster, addresses))")
+        try #require(b?.dispatcher == lab.address("d2"), "side B did not elect d2:\n\(Self.logs(cluster, addresses))")
+        let swap = try await cluster.sasha(["policy", "set", "maglev", "--config", config, "--node", lab.address("s2")])
+        #expect(swap.status == 0 && swap.output.contains("live on 3 members as epoch 1"), "\(swap.output)")
+
+        // 100 keep-alive connections through d2, to s2 and s3.
+        let (ready, go, kept) = (site.file("ready"), site.file("go"), site.file("kept"))
+        let holder = try lab.run(host: "client", argv: ["python3", "-c", Self.keepAliveHolder, lab.vip, ready, go, kept])
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
+        let readyBy = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open through d2")
+
+        let heal = lab.exec(host: "bridges", ["nft", "delete", "table", "bridge", "partition"])
+        try #require(heal.status == 0, "cannot heal the link: \(heal.output)")
+        let whole = await cluster.waitForAgreement(addresses, timeout: .seconds(20))
+        #expect(whole?.dispatcher == lab.address("d1"), "after the heal:\n\(Self.logs(cluster, addresses))")
+        func policies() -> [String] { addresses.map { cluster.status($0).map { "\($0.policy.name)@\($0.policy.epoch)" } ?? "silent" } }
+        let settled = ContinuousClock.now + .seconds(5)
+        while policies() != Array(repeating: "maglev@1", count: 5), ContinuousClock.now < settled {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(policies() == Array(repeating: "maglev@1", count: 5), "the newer policy did not win everywhere")
+
+        FileManager.default.createFile(atPath: go, contents: nil)
+        let keptBy = ContinuousClock.now + .seconds(30)
+        while holder.isRunning && ContinuousClock.now < keptBy { try await Task.sleep(for: .milliseconds(100)) }
+        let summary = (try? String(contentsOfFile: kept, encoding: .utf8)) ?? "(no summary)"
+        let stats = (cluster.status(lab.address("d1"))?.strategyStats.map { "\($0)" } ?? "none")
+            + "\nclient neighbours: " + lab.exec(host: "client", ["ip", "neigh"]).output
+        #expect(summary.hasPrefix("same 100 "), "connections from d2's side after the heal: \(summary)\nd1: \(stats)\n\(Self.logs(cluster, addresses))")
+        let log = (try? String(contentsOfFile: cluster.logPath(lab.address("d1")), encoding: .utf8)) ?? ""
+        let fromB = log.split(separator: "\n").filter { line in
+            line.contains("connection list from") && ["s2", "s3"].contains { line.contains("from \(lab.address($0)) complete") }
+        }
+        #expect(!fromB.isEmpty, "d1 did not load the lists of d2's servers:\n\(log)")
+    }
+
+    /// nft for the lab's bridges namespace: frames between the two groups of bridge ports
+    /// ("HOST-BRIDGE") are dropped (flooded copies too: the bridge's forward hook sees each port's
+    /// copy).
+    static func cutRules(between a: [String], and b: [String]) -> String {
+        let ports = { (names: [String]) in names.map { "\"\($0)\"" }.joined(separator: ", ") }
+        return """
+            table bridge partition {
+                chain forward {
+                    type filter hook forward priority 0; policy accept;
+                    iifname { \(ports(a)) } oifname { \(ports(b)) } drop
+                    iifname { \(ports(b)) } oifname { \(ports(a)) } drop
+                }
+            }
+
+            """
     }
 
     /// Python for the client host: opens 100 keep-alive connections to the VIP (argv[1]) and asks
@@ -189,14 +270,23 @@ struct L4LabTests {
         open(ready, "w").close()
         while not os.path.exists(go): time.sleep(0.05)
         same = changed = failed = 0
-        for s, before in zip(sockets, first):
+        reasons = []
+        for number, (s, before) in enumerate(zip(sockets, first)):
             try:
                 if ask(s) == before: same += 1
                 else: changed += 1
-            except OSError:
+            except OSError as error:
                 failed += 1
-        open(out, "w").write(f"same {same} changed {changed} failed {failed}")
+                reasons.append(f"connection {number} (port {s.getsockname()[1]}, was on {before.decode()}): {error}")
+        open(out, "w").write(f"same {same} changed {changed} failed {failed} " + "; ".join(reasons[:3]))
         """
+
+    /// `sasha run` for each of `members` in its lab host, logging to the cluster's log files.
+    static func startMembers(_ members: [String], lab: L4Lab, cluster: TestCluster, config: String) throws -> LabMembers {
+        let children = LabMembers()
+        for member in members { try children.start(member, lab: lab, cluster: cluster, config: config) }
+        return children
+    }
 
     /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
     /// `site` and never dispatch; the fast ring timing.
@@ -281,4 +371,23 @@ struct L4LabTests {
     static func logs(_ cluster: TestCluster, _ addresses: [String]) -> String {
         addresses.map { "--- \($0)\n" + ((try? String(contentsOfFile: cluster.logPath($0), encoding: .utf8)) ?? "") }.joined()
     }
+}
+
+/// The `sasha run` processes of a lab test, by host; killed (SIGKILL) when the test ends.
+final class LabMembers {
+    private var processes: [String: Process] = [:]
+
+    func start(_ member: String, lab: L4Lab, cluster: TestCluster, config: String) throws {
+        let address = lab.address(member)
+        processes[member] = try lab.run(host: member, argv: [PackagePaths.sashaExecutable, "run", "--config", config, "--node", address],
+                                        log: cluster.logPath(address))
+    }
+
+    func kill(_ member: String) {
+        guard let process = processes.removeValue(forKey: member) else { return }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func killAll() { for member in Array(processes.keys) { kill(member) } }
 }

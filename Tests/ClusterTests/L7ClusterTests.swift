@@ -101,6 +101,21 @@ extension ClusterSuite {
             #expect(cluster.addresses.allSatisfy { cluster.status($0) == nil })
         }
 
+        @Test("sasha demo kills its dispatcher and swaps the policy on the screen: the takeover, the gap's cost, the epoch")
+        func demoScenario() async throws {
+            let cluster = try TestCluster(port: 7690, size: 5)
+            let config = try cluster.folder.write("demo.yaml", Self.yaml(cluster: cluster, port: 7690))
+            let (status, output) = try await cluster.sasha(["demo", "--config", config, "--duration", "23", "--rate", "100"],
+                                                           timeout: .seconds(90))
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("[10 s] kill -9 of the dispatcher 127.0.0.1"), "\(output)")
+            #expect(output.contains(" took over ") && output.contains(" ms after the kill"), "\(output)")
+            #expect(output.contains("failover cost "), "\(output)")
+            #expect(output.contains("127.0.0.1 started again: it joins as a server"), "\(output)")
+            #expect(output.contains("policy maglev live on 5 members as epoch 1"), "\(output)")
+            #expect(output.contains("policy maglev (epoch 1)"), "the header shows the swapped policy: \(output)")
+        }
+
         @Test("the example tcp-proxy strategy (examples/custom-strategy) carries curl through the VIP")
         func customStrategy() async throws {
             let folder = PackagePaths.root + "/examples/custom-strategy/.build/debug"

@@ -45,10 +45,9 @@ public final class L42: Strategy {
                 if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
             }
         }
-        // Tell the link the VIP is here now (a takeover moves it).
-        input.announce(context.vip)
         host.log(.info, "l4-2 dispatching \(context.vip) ports \(settings.ports.map(String.init).joined(separator: ",")) from \(input.name) to servers on \(output.name)")
-        return L4Runtime.Running(connections: path.connections, ports: output === input ? [input] : [input, output])
+        return L4Runtime.Running(connections: path.connections, ports: output === input ? [input] : [input, output],
+                                 claims: [(input, context.vip)])
     }
 
     public func stop() { runtime.stop(host: host) }

@@ -48,10 +48,9 @@ public final class L43: Strategy {
         try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, output: output) {
             path.makeReplyHandler()
         }
-        input.announce(context.vip)
-        output.announce(settings.gateway)
         host.log(.info, "l4-3 dispatching \(context.vip) ports \(common.ports.map(String.init).joined(separator: ",")) from \(input.name); servers on \(output.name) through gateway \(settings.gateway), replies on \(output.captures.count) thread(s)")
-        return L4Runtime.Running(connections: path.connections, ports: oneNIC ? [input] : [input, output])
+        return L4Runtime.Running(connections: path.connections, ports: oneNIC ? [input] : [input, output],
+                                 claims: [(input, context.vip), (output, settings.gateway)])
     }
 
     public func stop() { runtime.stop(host: host) }

@@ -28,9 +28,13 @@ public final class DemoCluster: @unchecked Sendable {
         for member in members { try start(member) }
     }
 
+    /// Starts `member` (again: its log is appended to).
     public func start(_ member: IPv4Address) throws {
-        FileManager.default.createFile(atPath: logPath(member), contents: nil)
+        if !FileManager.default.fileExists(atPath: logPath(member)) {
+            _ = FileManager.default.createFile(atPath: logPath(member), contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(member)))
+        log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["run", "--config", configPath, "--node", member.description]
@@ -39,6 +43,13 @@ public final class DemoCluster: @unchecked Sendable {
         try process.run()
         try? log.close()
         processes[member] = process
+    }
+
+    /// SIGKILL, as a crash would be (no leave), and reap; the member no longer counts as exited.
+    public func kill9(_ member: IPv4Address) {
+        guard let process = processes.removeValue(forKey: member) else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Members whose process has exited, with its status: the demo reports them and stops.

@@ -14,6 +14,9 @@ public struct DemoRunner {
     /// Redraw in place (a terminal); otherwise print the screen every `printEvery` seconds.
     public var interactive: Bool
     public var printEvery = 5
+    /// The scenario: a `kill -9` of the dispatcher, then live policy swaps (both by default).
+    public var failover = true
+    public var swap = true
 
     public init(configPath: String, executable: String, duration: Int?, rate: Int, connections: Int, interactive: Bool) {
         self.configPath = configPath
@@ -64,12 +67,17 @@ public struct DemoRunner {
                                   paths: Self.sitePaths(root: config.service.root), connections: connections, rate: rate)
         traffic.start()
         var view = DemoView(config: config, url: url, duration: duration, logFolder: logFolder)
+        let scenario = DemoScenario(failover: failover, swap: swap, configuredPolicy: config.dispatch.policy)
+        let director = DemoDirector(cluster: cluster, traffic: traffic)
         let started = ContinuousClock.now
         var elapsed = 0
         var died: [(IPv4Address, Int32)] = []
         while !stopRequested.isSet, duration.map({ elapsed < $0 }) ?? true {
             stopRequested.wait(until: started + .seconds(elapsed + 1))
             elapsed += 1
+            for step in scenario.steps(at: elapsed) where !stopRequested.isSet {
+                for line in director.perform(step, elapsed: elapsed) { view.note(line) }
+            }
             let frame = view.next(statuses: cluster.statuses(), traffic: traffic.counts, elapsed: elapsed)
             let lines = DemoScreen.render(frame)
             if interactive {
@@ -124,6 +132,9 @@ struct DemoView {
         self.logFolder = logFolder
     }
 
+    /// A line for the event list (what the scenario did).
+    mutating func note(_ event: String) { events.append(event) }
+
     mutating func next(statuses: [IPv4Address: StatusReport], traffic: DemoTraffic.Counts, elapsed: Int) -> DemoFrame {
         var members: [DemoFrame.Member] = []
         for address in config.ring.members {
@@ -145,7 +156,7 @@ struct DemoView {
         let answered = traffic.answered - lastTraffic.answered
         let hits = traffic.cacheHits - lastTraffic.cacheHits
         lastTraffic = traffic
-        let policy = statuses.values.first?.policy.name ?? config.dispatch.policy
+        let policy = statuses.values.first.map { "\($0.policy.name) (epoch \($0.policy.epoch))" } ?? config.dispatch.policy
         return DemoFrame(
             cluster: config.cluster.name, url: url, strategy: config.dispatch.strategy, policy: policy, elapsedSeconds: elapsed,
             durationSeconds: duration, members: members, answeredPerSecond: Double(answered),

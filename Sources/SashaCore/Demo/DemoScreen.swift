@@ -79,7 +79,7 @@ public enum DemoScreen {
         ]
         if !frame.events.isEmpty {
             lines.append("")
-            lines += frame.events.suffix(4).map { "  \($0)" }
+            lines += frame.events.suffix(8).map { "  \($0)" }
         }
         return lines
     }

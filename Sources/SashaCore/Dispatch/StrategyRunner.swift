@@ -144,7 +144,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             let old = self.view?.members.map(\.address) ?? []
             self.view = view
             publishServers()
-            policySwitch.viewChanged(from: old, to: view.members.map(\.address))
+            let new = view.members.map(\.address)
+            requestConnections(from: Set(new).subtracting(old))
+            policySwitch.viewChanged(from: old, to: new)
         }
     }
 
@@ -247,6 +249,16 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         imported = 0
         listsHeard = []
         messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), nil)
+    }
+
+    /// Members that joined while this member dispatches may hold connections on the VIP: after a
+    /// healed partition, those the other side's dispatcher (now abdicated) gave them. Asked with
+    /// the current request's number, their lists load like the others'.
+    private func requestConnections(from joined: Set<IPv4Address>) {
+        guard dispatching, let id = listRequest else { return }
+        for member in joined.sorted() where member != policySwitch.address {
+            messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), member)
+        }
     }
 
     /// A server answers a dispatcher's request with its list, in chunks.

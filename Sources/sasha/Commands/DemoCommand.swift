@@ -14,10 +14,13 @@ struct DemoCommand: ParsableCommand {
             it runs, curl or a browser can use the VIP too. Ctrl-C (or --duration) stops every member. \
             Run it from the repository root after `swift build` (the configuration's paths are relative).
 
+            The demo also acts on its cluster (both by default): at 10 s it kills the dispatcher with             kill -9 and shows the takeover and how many requests failed in the gap, and at 16 s starts             the member again; then it swaps the policy live (maglev, least-connections, then the             configured one, 10 s apart), and the servers' request rates change shape with each.
+
             Examples:
               sasha demo
               sasha demo --duration 30
               sasha demo --config examples/tcp-proxy.yaml --rate 50
+              sasha demo --no-failover --no-swap
             """
     )
 
@@ -33,6 +36,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Keep-alive connections the demo traffic uses.", valueName: "N"))
     var connections = 8
 
+    @Flag(inversion: .prefixedNo, help: "Kill the dispatcher with kill -9 at 10 s and show the takeover.")
+    var failover = true
+
+    @Flag(inversion: .prefixedNo, help: "Swap the policy live on every member, from 22 s (12 s without the failover).")
+    var swap = true
+
     func validate() throws {
         if let duration, duration < 1 { throw ValidationError("--duration \(duration): give at least 1 second") }
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate \(rate): give 1 to 100000 requests per second") }
@@ -44,8 +53,10 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let demo = DemoRunner(configPath: config, executable: executable, duration: duration, rate: rate,
+        var demo = DemoRunner(configPath: config, executable: executable, duration: duration, rate: rate,
                               connections: connections, interactive: isatty(STDOUT_FILENO) != 0)
+        demo.failover = failover
+        demo.swap = swap
         let status = demo.run(print: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, printError: printError)
         if status != 0 { throw ExitCode(status) }
     }
