@@ -19,14 +19,15 @@ ring-demo: build example-plugin
 ## test: the whole test suite (builds the plugins and the example plugins first, then runs the
 ## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds). The
 ## ring simulator, the packet tests (millions of frames and flows), the policies' concurrent-pick
-## test (15 s of both cores), the policy swaps under wrk (60 s), the capture tests and the L4 lab (real hosts built and waited for
-## synchronously: downloads, 10,000 connections, failovers) run on their own: they keep the cores
+## test (15 s of both cores), the cluster under wrk (policy swaps, a kill), the capture tests and
+## the L4 lab (real hosts built and waited for synchronously: downloads, 10,000 connections,
+## failovers, partitions) run on their own: they keep the cores
 ## or the test pool's threads busy, and the socket tests beside them (proxies, web servers,
 ## timeouts) would starve into false failures (a proxy's 408 after its 10 s header timeout).
 test: build example-plugin
-	$(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|PolicyTests.ConcurrencyTests|PolicySwapUnderLoad"
+	$(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
 	$(SWIFT) test --filter PolicyTests.ConcurrencyTests
-	$(SWIFT) test --filter PolicySwapUnderLoad
+	$(SWIFT) test --filter UnderLoadTests
 	$(SWIFT) test --filter SashaPacketTests
 	$(SWIFT) test --filter SashaCaptureTests
 	$(SWIFT) test --filter L4LabTests

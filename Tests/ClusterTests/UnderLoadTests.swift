@@ -4,10 +4,10 @@ import SashaTestSupport
 import Testing
 
 extension ClusterSuite {
-    /// The acceptance run: 50 live swaps while wrk drives the VIP for 60 s. `make test`
-    /// runs it on its own, because wrk keeps both cores busy.
-    @Suite("live policy swaps under load", .serialized)
-    struct PolicySwapUnderLoadTests {
+    /// The cluster while wrk drives the VIP: 50 live policy swaps in 60 s, and a `kill -9` of the
+    /// dispatcher. `make test` runs these on their own, because wrk keeps both cores busy.
+    @Suite("the cluster under wrk load", .serialized)
+    struct UnderLoadTests {
         /// The policies the swaps cycle through, and how many probes each swap sends.
         static let cycle = ["round-robin", "least-connections", "maglev", "bounded-affinity"]
         static let probes = 4
@@ -70,6 +70,45 @@ extension ClusterSuite {
             let last = cluster.addresses.map { cluster.status($0).map { "\($0.policy.name)@\($0.policy.epoch)" } ?? "silent" }
             #expect(last == Array(repeating: "\(Self.cycle[49 % Self.cycle.count])@50", count: 5))
             print("policy swaps under load: 50 swaps, slowest \(slowest) ms; wrk: \(report.requests) requests")
+        }
+
+        @Test("kill -9 of the dispatcher under wrk: service comes back through the VIP; the gap's errors are counted and reported")
+        func killUnderLoad() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk"), "install wrk (apt-get install wrk; .ci/run does)")
+            let cluster = try TestCluster(port: 7700, size: 5)
+            let config = try cluster.folder.write("kill.yaml", L7ClusterTests.yaml(cluster: cluster, port: 7700, cache: false))
+            try cluster.start("127.0.0.1", config: config)
+            try #require(await cluster.waitForAgreement(["127.0.0.1"]) != nil, "\(cluster.logs())")
+            for address in cluster.addresses.dropFirst() { try cluster.start(address, config: config) }
+            try #require(await cluster.waitForAgreement(cluster.addresses)?.dispatcher == "127.0.0.1", "\(cluster.logs())")
+            let url = "http://127.0.0.100:8700/index.html"
+            try #require(await HTTPFetch.eventually(url) != nil, "\(cluster.logs())")
+
+            let wrk = try WrkRun(url: url, seconds: 12, connections: 8, output: cluster.folder.file("wrk.out"))
+            try await Task.sleep(for: .seconds(4))
+            let killed = ContinuousClock.now
+            cluster.kill9("127.0.0.1")
+            // The first request that succeeds through the VIP after the kill, asked every 20 ms.
+            var back: Duration?
+            while back == nil, ContinuousClock.now - killed < .seconds(6) {
+                if HTTPFetch.get(url)?.status == 200 { back = ContinuousClock.now - killed }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let survivors = Array(cluster.addresses.dropFirst())
+            let agreed = await cluster.waitForAgreement(survivors, timeout: .seconds(10))
+            #expect(agreed?.dispatcher == "127.0.0.2", "\(cluster.logs())")
+            let report = try await wrk.finish()
+            let comeBack = try #require(back, "no request succeeded through the VIP within 6 s of the kill:\n\(report.text)")
+            // The fast timing's token timeout is 150 ms; starting l7 and binding the VIP add a little.
+            #expect(comeBack < .seconds(2), "service came back only after \(comeBack)")
+            #expect(report.non2xx == 0, "the new dispatcher answered errors: \(report.text)")
+            #expect(report.requests > 1_000, "\(report.text)")
+            // After the takeover wrk goes on through the new dispatcher: a steady state with no new errors.
+            let after = try WrkRun(url: url, seconds: 3, connections: 8, output: cluster.folder.file("wrk-after.out"))
+            let steady = try await after.finish()
+            #expect(steady.socketErrors == 0 && steady.non2xx == 0 && steady.requests > 100, "\(steady.text)")
+            print("kill -9 under wrk: service back after \(comeBack); wrk: \(report.requests) requests, "
+                  + "\(report.socketErrors) socket errors and \(report.non2xx) non-2xx during the run")
         }
     }
 }
