@@ -42,6 +42,8 @@ let strategies = [
     plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
     plugin("l4-3", module: "L43Strategy", folder: "Plugins/L43", logicFolder: "Strategy",
            dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
+    // For Benchmarks/ConnectionLists only: made-up connection lists, no data path.
+    plugin("list-bench", module: "ListBenchStrategy", folder: "Benchmarks/ConnectionLists", logicFolder: "Strategy"),
 ]
 
 let policies = [

@@ -143,8 +143,10 @@ public final class Daemon: Sendable {
             // One datagram is at most one packet; a larger one arrives cut and is dropped as malformed.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RingPacket.maximumSize + 1))
             .channelOption(.maxMessagesPerRead, value: 16)
-            // Room for a burst of joins and views from a large ring while the loop is busy.
-            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
+            // Room for a burst of joins and views from a large ring while the loop is busy, and for
+            // the chunks of several servers' connection lists passing through at once (the kernel
+            // caps it at net.core.rmem_max).
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RingDatagramHandler(node: node))

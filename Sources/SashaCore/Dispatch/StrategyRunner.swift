@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Logging
 import SashaRing
@@ -42,11 +45,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private var preparedServer = false
     private var startFailures = 0
     private var stopped = false
-    /// The number of this member's request for the servers' connection lists, while dispatching.
-    private var listRequest: UInt64?
-    /// Connections loaded from the servers' lists for `listRequest`, and servers heard from.
-    private var imported = 0
-    private var listsHeard: Set<IPv4Address> = []
+    /// The lists this member asked for since it started dispatching (nil while it does not).
+    private var lists: ConnectionListCollector?
+    /// Where a member's own list goes out, paced, without holding up the plugin calls.
+    private let listSender = DispatchQueue(label: "sasha.lists")
 
     /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
     /// still be held by the member that is handing it over).
@@ -199,7 +201,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         if dispatching && !wantDispatch {
             strategy.stop()
             dispatching = false
-            listRequest = nil
+            lists = nil
             logger.notice("strategy \(strategy.plugin.name) stopped: the VIP is released")
         }
         if preparedServer && !wantServer {
@@ -245,38 +247,79 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// A new dispatcher asks every member for the connections it holds, to load into its map.
     private func requestConnections() {
         let id = MonotonicClock.nanoseconds
-        listRequest = id
-        imported = 0
-        listsHeard = []
+        var collector = ConnectionListCollector()
+        collector.asked(otherMembers(), id: id, now: id)
+        lists = collector
         messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), nil)
+        checkLists()
     }
 
     /// Members that joined while this member dispatches may hold connections on the VIP: after a
-    /// healed partition, those the other side's dispatcher (now abdicated) gave them. Asked with
-    /// the current request's number, their lists load like the others'.
+    /// healed partition, those the other side's dispatcher (now abdicated) gave them.
+    /// Members already asked are not asked again here: a ring that just formed round a new
+    /// dispatcher grows one member at a time while their lists are on the way.
     private func requestConnections(from joined: Set<IPv4Address>) {
-        guard dispatching, let id = listRequest else { return }
-        for member in joined.sorted() where member != policySwitch.address {
-            messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), member)
+        guard dispatching, let collector = lists else { return }
+        let new = joined.filter { $0 != policySwitch.address && collector.firstAskedAt($0) == nil }
+        guard !new.isEmpty else { return }
+        ask(new.sorted())
+        checkLists()
+    }
+
+    /// Asks `members` (addressed) under a fresh request number.
+    private func ask(_ members: [IPv4Address]) {
+        guard !members.isEmpty else { return }
+        let id = MonotonicClock.nanoseconds
+        lists?.asked(members, id: id, now: id)
+        for member in members { messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), member) }
+    }
+
+    /// After `patience`, asks again every member whose list is not complete (a chunk was lost on
+    /// the way), and keeps checking while any is outstanding.
+    private func checkLists() {
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(ConnectionListCollector.patience))) { [self] in
+            guard dispatching, var collector = lists, let view else { return }
+            let overdue = collector.overdue(now: MonotonicClock.nanoseconds, view: Set(view.members.map(\.address)))
+            lists = collector
+            if !overdue.isEmpty {
+                logger.warning("asking \(overdue.map(\.description).joined(separator: ", ")) again for their connection lists: incomplete, and nothing came for \(ConnectionListCollector.patience / 1_000_000) ms")
+                ask(overdue)
+            }
+            if !collector.pending.isEmpty { checkLists() }
         }
     }
 
-    /// A server answers a dispatcher's request with its list, in chunks.
+    /// Every member answers a dispatcher's request: a server with its list, in chunks, a member
+    /// that does not serve with an empty one. Chunks go in bursts, so that a list of 100,000
+    /// connections (1,000 chunks) does not overflow the next members' socket buffers at once.
     private func sendConnections(for request: [UInt8], to dispatcher: IPv4Address) {
-        guard preparedServer, let id = ConnectionLists.requestID(request) else { return }
-        let connections = strategy.connections()
-        for chunk in ConnectionLists.chunks(connections, id: id) { messenger?(ConnectionLists.listChannel, chunk, dispatcher) }
-        logger.info("sent \(connections.count) connections to the new dispatcher \(dispatcher)")
+        guard let id = ConnectionLists.requestID(request) else { return }
+        let connections = preparedServer ? strategy.connections() : []
+        let chunks = ConnectionLists.chunks(connections, id: id)
+        let messenger = messenger
+        listSender.async {
+            for (index, chunk) in chunks.enumerated() {
+                if index > 0 && index % Self.chunksPerBurst == 0 { usleep(1_000) }
+                messenger?(ConnectionLists.listChannel, chunk, dispatcher)
+            }
+        }
+        if !connections.isEmpty { logger.info("sending \(connections.count) connections to the dispatcher \(dispatcher)") }
     }
 
-    /// A chunk of a server's list, for this member's current request: into the strategy's map.
-    private func importConnections(_ chunk: [UInt8], from server: IPv4Address) {
-        guard dispatching, let chunk = ConnectionLists.decode(chunk), chunk.id == listRequest else { return }
-        if !chunk.connections.isEmpty { strategy.importConnections(chunk.connections) }
-        imported += chunk.connections.count
-        if chunk.isLast {
-            listsHeard.insert(server)
-            logger.notice("connection list from \(server) complete: \(imported) connections loaded from \(listsHeard.count) servers so far")
+    /// Chunks sent back to back before a 1 ms pause: about 10 MB/s per member, which the next
+    /// members' ring sockets (their buffers capped by net.core.rmem_max, 208 KiB by default)
+    /// absorb while several servers answer at once.
+    static let chunksPerBurst = 8
+
+    /// A chunk of a member's list, for this member's current request: into the strategy's map.
+    private func importConnections(_ payload: [UInt8], from member: IPv4Address) {
+        guard dispatching, let chunk = ConnectionLists.decode(payload), var collector = lists,
+              let (connections, completed) = collector.received(chunk, from: member, now: MonotonicClock.nanoseconds) else { return }
+        lists = collector
+        if !connections.isEmpty { strategy.importConnections(connections) }
+        if completed {
+            let since = (MonotonicClock.nanoseconds &- (collector.firstAskedAt(member) ?? chunk.id)) / 1_000_000
+            logger.notice("connection list from \(member) complete: \(collector.imported) connections loaded from \(collector.completeCount) members so far, \(since) ms after the request")
         }
     }
 
