@@ -11,9 +11,9 @@ Members 127.0.3.1 and 127.0.3.2 may dispatch; 127.0.3.3-5 serve. The strategy is
 memory, and the dispatcher only counts what it imports, so the figure is the ring's transport
 and the import alone. Each run kills the dispatcher with SIGKILL; the member that takes over asks
 every member for its list, and its log says, for each server, when the list was complete, in
-milliseconds after the request. The figure is the last server's. Runs with 100,000 connections on
-one server's list (the others' lists empty is not possible with one option, so every server
-reports `per_server`: the totals are 3 × per_server) and reports the medians."""
+milliseconds after the first request. The figure is the last server's. Every server reports
+`per_server` connections, so a run carries 3 × per_server in all: 33,334 makes the issue's
+100,000. Reports the medians."""
 import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
