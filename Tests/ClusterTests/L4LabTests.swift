@@ -92,7 +92,7 @@ struct L4LabTests {
         defer { lab.tearDown() }
         let site = try TemporaryFolder()
         let big = site.file("big.bin")
-        try Self.randomFile(big, bytes: 24 << 20)
+        try Self.randomFile(big, bytes: 64 << 20)
         _ = try site.write("index.html", "hello from the lab\n")
         let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
@@ -120,10 +120,10 @@ struct L4LabTests {
         while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
         try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open")
 
-        // 24 MiB at 6 MB/s: about four seconds, with the dispatcher killed after one.
+        // 64 MiB at 16 MB/s: about four seconds, with the dispatcher killed after one.
         let result = site.file("download.sha256")
         let download = try lab.run(host: "client", argv: ["bash", "-c",
-            "curl -sS -m 60 --limit-rate 6M http://\(lab.vip)/big.bin | sha256sum > \(result); echo \"curl ${PIPESTATUS[0]}\" >> \(result)"])
+            "curl -sS -m 60 --limit-rate 16M http://\(lab.vip)/big.bin | sha256sum > \(result); echo \"curl ${PIPESTATUS[0]}\" >> \(result)"])
         try await Task.sleep(for: .seconds(1))
         #expect(download.isRunning, "the download ended before the failover")
         children.kill(members[first])

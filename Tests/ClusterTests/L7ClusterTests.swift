@@ -101,6 +101,24 @@ extension ClusterSuite {
             #expect(cluster.addresses.allSatisfy { cluster.status($0) == nil })
         }
 
+        @Test("the last member standing serves the VIP alone, from its own web server")
+        func lastMemberStanding() async throws {
+            let cluster = try TestCluster(port: 7710, size: 5)
+            let config = try cluster.folder.write("last.yaml", Self.yaml(cluster: cluster, port: 7710))
+            for address in cluster.addresses { try cluster.start(address, config: config) }
+            try #require(await cluster.waitForAgreement(cluster.addresses) != nil, "\(cluster.logs())")
+            for address in cluster.addresses where address != "127.0.0.2" { cluster.kill9(address) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while cluster.status("127.0.0.2")?.role != "standalone", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(cluster.status("127.0.0.2")?.role == "standalone", "\(cluster.logs())")
+            let page = try #require(await HTTPFetch.eventually("http://127.0.0.100:8710/about.html?alone"), "\(cluster.logs())")
+            #expect(page.status == 200)
+            #expect(page.headers["x-served-by"] == "127.0.0.2", "\(page.headers)")
+            #expect(page.body == FileManager.default.contents(atPath: Self.site + "/about.html"))
+        }
+
         @Test("sasha demo kills its dispatcher and swaps the policy on the screen: the takeover, the gap's cost, the epoch")
         func demoScenario() async throws {
             let cluster = try TestCluster(port: 7690, size: 5)

@@ -119,6 +119,15 @@ struct ConnectionListCollectorTests {
         #expect(collector.firstAskedAt(a) == 0)
     }
 
+    @Test("a member that left is forgotten, so that it is asked afresh when it comes back")
+    func leftAndBack() {
+        var collector = ConnectionListCollector()
+        collector.asked([a, b], id: 5, now: 0)
+        _ = collector.received(chunks(0, id: 5, server: a)[0], from: a, now: 0)
+        collector.keep([b])
+        #expect(collector.firstAskedAt(a) == nil && collector.firstAskedAt(b) == 0)
+    }
+
     @Test("a member is asked at most five times")
     func givesUp() {
         var collector = ConnectionListCollector()

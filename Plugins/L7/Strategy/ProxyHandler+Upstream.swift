@@ -48,7 +48,9 @@ extension ProxyHandler {
                 flow.raw.l7_key = FlowHash.mix(key &+ UInt64(exchange.failedServers.count &* 8 &+ round))
             }
             guard let server = environment.host.pick(flow) else { break }
-            guard server != environment.node, let entry = directory.entries[server], entry.isUp, entry.port != 0 else { continue }
+            // This member itself only when it is the last one standing: the core lists it alone then.
+            guard server != environment.node || directory.entries.count == 1,
+                  let entry = directory.entries[server], entry.isUp, entry.port != 0 else { continue }
             if !exchange.failedServers.contains(server) { return (server, entry) }
             if fallback == nil { fallback = (server, entry) }
         }

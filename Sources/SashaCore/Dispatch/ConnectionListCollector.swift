@@ -52,10 +52,16 @@ struct ConnectionListCollector: Sendable {
         return (chunk.connections, entry.complete)
     }
 
+    /// Forgets members no longer in `view`: one that comes back (a healed partition, a restart)
+    /// holds other connections now and is asked afresh.
+    mutating func keep(_ view: Set<IPv4Address>) {
+        progress = progress.filter { view.contains($0.key) }
+    }
+
     /// Members whose list is incomplete `patience` after they were asked, and that may be asked
     /// again; members no longer in `view` are forgotten.
     mutating func overdue(now: UInt64, view: Set<IPv4Address>) -> [IPv4Address] {
-        progress = progress.filter { view.contains($0.key) }
+        keep(view)
         return progress.filter { !$0.value.complete && now &- $0.value.lastHeard >= Self.patience && $0.value.asks < Self.maximumAsks }
             .keys.sorted()
     }

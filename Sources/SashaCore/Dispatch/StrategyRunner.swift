@@ -259,7 +259,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// Members already asked are not asked again here: a ring that just formed round a new
     /// dispatcher grows one member at a time while their lists are on the way.
     private func requestConnections(from joined: Set<IPv4Address>) {
-        guard dispatching, let collector = lists else { return }
+        guard dispatching, var collector = lists, let view else { return }
+        collector.keep(Set(view.members.map(\.address)))
+        lists = collector
         let new = joined.filter { $0 != policySwitch.address && collector.firstAskedAt($0) == nil }
         guard !new.isEmpty else { return }
         ask(new.sorted())
