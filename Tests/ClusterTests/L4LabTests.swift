@@ -151,6 +151,53 @@ struct L4LabTests {
         #expect((counts.max() ?? 0) >= 1, "no connection was loaded:\n\(loaded.joined(separator: "\n"))")
     }
 
+    /// wrk through the VIP from the client while the dispatcher is killed: the connections are
+    /// L4 flows the servers hold, so the new dispatcher carries them on; new requests resume
+    /// within the takeover, and wrk's errors in the gap are counted and reported.
+    @Test("kill -9 of the dispatcher under wrk: service comes back through the VIP; errors in the gap are counted and reported",
+          arguments: ["l4-2", "l4-3"])
+    func killUnderWrk(strategy: String) async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk"), "install wrk (apt-get install wrk; .ci/run does)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "d2", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        try #require(await cluster.waitForAgreement([lab.address("d1")]) != nil, "\(Self.logs(cluster, addresses))")
+        for member in members.dropFirst() { try children.start(member, lab: lab, cluster: cluster, config: config) }
+        try #require(await cluster.waitForAgreement(addresses, timeout: .seconds(30))?.dispatcher == lab.address("d1"),
+                     "\(Self.logs(cluster, addresses))")
+        let url = "http://\(lab.vip)/index.html"
+        let warm = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-o", "/dev/null", url])
+        try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
+
+        let output = site.file("wrk.out")
+        let wrk = try lab.run(host: "client", argv: ["wrk", "-t1", "-c8", "-d8s", "--timeout", "5s", url], log: output)
+        defer { if wrk.isRunning { kill(wrk.processIdentifier, SIGKILL) } }
+        try await Task.sleep(for: .seconds(2))
+        let killed = ContinuousClock.now
+        children.kill("d1")
+        var back: Duration?
+        while back == nil, ContinuousClock.now - killed < .seconds(5) {
+            if lab.exec(host: "client", ["curl", "-sS", "-m", "0.5", "-o", "/dev/null", url]).status == 0 { back = ContinuousClock.now - killed }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        while wrk.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        let report = WrkRun.report((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        let comeBack = try #require(back, "no new request succeeded within 5 s of the kill:\n\(report.text)\n\(Self.logs(cluster, addresses))")
+        #expect(comeBack < .seconds(3), "service came back only after \(comeBack)")
+        #expect(report.requests > 1_000 && report.non2xx == 0, "\(report.text)")
+        print("\(strategy) kill -9 under wrk: service back after \(comeBack); wrk: \(report.requests) requests, "
+              + "\(report.socketErrors) socket errors and \(report.non2xx) non-2xx during the run")
+    }
+
     /// The lab's links cut between {d1, s1} and {d2, s2, s3, the client} (the router still reaches
     /// every server): each side keeps or elects its dispatcher, and the client follows the VIP to
     /// d2. Connections opened then go to s2 and s3 through d2, and a policy swapped on d2's

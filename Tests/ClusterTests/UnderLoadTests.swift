@@ -144,7 +144,11 @@ struct WrkRun {
     /// "Non-2xx or 3xx responses: N").
     func finish() async throws -> Report {
         while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return Self.report((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+
+    /// wrk's summary read from its output.
+    static func report(_ text: String) -> Report {
         func number(after marker: String) -> Int? {
             guard let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
             return Int(line.split(separator: " ").first { Int($0) != nil } ?? "")
