@@ -19,6 +19,10 @@ public final class ConnectionMap: @unchecked Sendable {
     @usableFromInline let importsWaiting = Atomic<Bool>(false)
     /// Until when segments of unknown connections wait for the servers' lists (`expectLists`).
     @usableFromInline let listsDue = Atomic<UInt64>(0)
+    /// Frames held while lists are awaited; whether imports loaded since (time to send them on).
+    @usableFromInline let held = HeldFrames()
+    private var loadedSinceHold = false
+    private var releasing = false
 
     public init(settings: L4Settings, host: PluginHost, counters: L4Counters) {
         self.host = host
@@ -31,8 +35,11 @@ public final class ConnectionMap: @unchecked Sendable {
     /// The server of the segment's connection, entering a new one in the map; nil when the frame
     /// must be dropped (no server for a SYN: `no_server`; a lost connection no consistent policy
     /// can place: `unknown_flow`, both counted here). `placed` runs for a connection entered now.
+    /// `frame` is the segment's frame: while lists are awaited, a segment of an unknown
+    /// connection is held (copied) instead of dropped, and sent on by `releaseHeld`.
     @inlinable
-    public func server(for segment: TCPFrame, now: UInt64, placed: (FlowKey) -> Void = { _ in }) -> IPv4Address? {
+    public func server(for segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
+                       placed: (FlowKey) -> Void = { _ in }) -> IPv4Address? {
         let key = FlowKey(request: segment)
         let flags = segment.flags
         let isNew = flags.contains(.syn) && !flags.contains(.ack)
@@ -47,8 +54,8 @@ public final class ConnectionMap: @unchecked Sendable {
         if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server }
         if !isNew && now < listsDue.load(ordering: .relaxed) {
             // Not the policy's to place yet: a consistent one would guess, and guess wrong for a
-            // connection a list is about to name.
-            counters.drop(.awaitingLists)
+            // connection a list is about to name. Held until the lists are in.
+            hold(frame, now: now)
             return nil
         }
         let flow = Flow(client: key.client, clientPort: key.clientPort, clusterPort: key.clusterPort, midStream: !isNew)
@@ -75,6 +82,21 @@ public final class ConnectionMap: @unchecked Sendable {
         return lookup(key, now: now, flags: flags)
     }
 
+    @usableFromInline func hold(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
+        if held.hold(frame, now: now) { counters.bump(counters.framesHeld) } else { counters.drop(.awaitingLists) }
+    }
+
+    /// Sends on the held frames (through `send`, which handles a frame as if it just arrived)
+    /// once lists were loaded since they were held, or once the wait is over; a frame held
+    /// longer than `listWait` is dropped (`awaiting_lists`). Input capture thread only.
+    @usableFromInline func releaseHeld(now: UInt64, send: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard !held.isEmpty, !releasing, loadedSinceHold || now >= listsDue.load(ordering: .relaxed) else { return }
+        releasing = true
+        loadedSinceHold = false
+        held.release(now: now, maximumAge: Self.listWait, expired: { counters.drop(.awaitingLists) }, send: send)
+        releasing = false
+    }
+
     /// How long after a start, or after servers joined, mid-stream segments of unknown
     /// connections are dropped rather than placed by the policy: the servers' lists arrive
     /// within it (100,000 connections take well under a second), and TCP resends the segment.
@@ -93,6 +115,14 @@ public final class ConnectionMap: @unchecked Sendable {
     @usableFromInline func insert(_ key: FlowKey, server: IPv4Address, now: UInt64) {
         table.insert(key, server: server, now: now)
         counters.flows.store(table.count, ordering: .relaxed)
+    }
+
+    /// After each frame, and when the link is idle: the bounded sweep (`housekeep`), then held
+    /// frames sent on through `process` once their lists are in (`releaseHeld`).
+    @inlinable
+    public func tidy(now: UInt64, process: (UnsafeMutableRawBufferPointer) -> Void) {
+        housekeep(now: now)
+        if !held.isEmpty { releaseHeld(now: now, send: process) }
     }
 
     /// Every 10 ms of frames: expire a bounded part of the map, load waiting imports.
@@ -116,6 +146,7 @@ public final class ConnectionMap: @unchecked Sendable {
 
     @usableFromInline func loadImports(now: UInt64) {
         importsWaiting.store(false, ordering: .relaxed)
+        loadedSinceHold = true
         let connections = imports.withLock { list in defer { list = [] }; return list }
         for connection in connections {
             let key = FlowKey(client: connection.client, clientPort: connection.clientPort, clusterPort: connection.clusterPort)

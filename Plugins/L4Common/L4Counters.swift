@@ -14,7 +14,8 @@ public enum DropCause: Int, CaseIterable, Sendable {
     /// A segment of a connection the map does not know, and the policy is not consistent.
     case unknownFlow
     /// A segment of a connection the map does not know while the servers' connection lists may
-    /// still be coming (a new dispatcher, or servers that joined): TCP sends it again.
+    /// still be coming (a new dispatcher, or servers that joined), that could not be held (the
+    /// pool was full) or was held for longer than the wait: TCP sends it again.
     case awaitingLists
     /// The chosen server's MAC address is not known yet (an ARP request went out).
     case noServerMAC
@@ -48,6 +49,8 @@ public final class L4Counters: @unchecked Sendable {
     public let serverToClient = Atomic<UInt64>(0)
     public let arpReplies = Atomic<UInt64>(0)
     public let flowsOpened = Atomic<UInt64>(0)
+    /// Frames of unknown connections held while the servers' lists arrived.
+    public let framesHeld = Atomic<UInt64>(0)
     /// Connections in the map now.
     public let flows = Atomic<Int>(0)
     /// One counter per `DropCause` (atomics cannot live in an array: they never move).
@@ -74,7 +77,7 @@ public final class L4Counters: @unchecked Sendable {
         let dropFields = DropCause.allCases.map { "\"\($0.name)\":\(dropped($0))" }.joined(separator: ",")
         return """
             "packets":{"client_to_server":\(clientToServer.load(ordering: .relaxed)),"server_to_client":\(serverToClient.load(ordering: .relaxed))},\
-            "arp_replies":\(arpReplies.load(ordering: .relaxed)),"flows_opened":\(flowsOpened.load(ordering: .relaxed)),\
+            "arp_replies":\(arpReplies.load(ordering: .relaxed)),"flows_opened":\(flowsOpened.load(ordering: .relaxed)),"held":\(framesHeld.load(ordering: .relaxed)),\
             "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),"drops":{\(dropFields)}
             """
     }

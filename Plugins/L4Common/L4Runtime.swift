@@ -110,11 +110,11 @@ public final class L4Runtime: Sendable {
     /// of its own from `outputHandler` (they run on threads of their own); if one cannot start,
     /// none runs.
     public static func startCaptures(
-        input: LinkPort, _ inputHandler: @escaping CaptureSession.Handler,
+        input: LinkPort, _ inputHandler: @escaping CaptureSession.Handler, idle: @escaping () -> Void,
         output: LinkPort, _ outputHandler: (() -> CaptureSession.Handler)?
     ) throws(OptionError) {
         do {
-            try input.capture.start(inputHandler)
+            try input.capture.start(inputHandler, idle: idle)
             if output !== input, let outputHandler {
                 for capture in output.captures { try capture.start(outputHandler()) }
             }

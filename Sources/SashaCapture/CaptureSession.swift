@@ -33,6 +33,8 @@ public final class CaptureSession: @unchecked Sendable {
     public let options: CaptureOptions
     let handle: PcapHandle
     var handler: Handler = { _ in }
+    /// Called on the receive thread when the link has been idle for a poll timeout.
+    var idle: () -> Void = {}
 
     let received = RelaxedCounter()
     let droppedByKernel = RelaxedCounter()
@@ -65,13 +67,16 @@ public final class CaptureSession: @unchecked Sendable {
         }
     }
 
-    /// Starts the receive thread, which calls `handler` for each frame until `stop`.
-    public func start(_ handler: @escaping Handler) throws(CaptureError) {
+    /// Starts the receive thread, which calls `handler` for each frame until `stop`, and `idle`
+    /// whenever no frame came for `pollTimeoutMilliseconds` (housekeeping that must not wait for
+    /// the next frame).
+    public func start(_ handler: @escaping Handler, idle: @escaping () -> Void = {}) throws(CaptureError) {
         let started: Result<Void, CaptureError> = thread.withLock { state in
             guard case .notStarted = state else {
                 return .failure(.pcap(interface: options.interface, operation: "start", reason: "a session starts once (it was started or stopped already): open a new one"))
             }
             self.handler = handler
+            self.idle = idle
             // The thread holds the session until its loop ends, so dropping the last outside
             // reference without `stop` cannot free what the loop is using.
             let context = Unmanaged.passRetained(self).toOpaque()

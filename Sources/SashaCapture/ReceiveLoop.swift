@@ -23,6 +23,7 @@ extension CaptureSession {
             }
             if ready == 0 {
                 readKernelCounters()
+                idle()
                 continue
             }
             let status = pcap_dispatch(pcap, -1, captureSessionReceive, user)
@@ -38,6 +39,7 @@ extension CaptureSession {
         // The handler usually holds what holds this session (a strategy's path holds its ports):
         // dropping it ends that cycle, so the socket and its ring go when their owner does.
         handler = { _ in }
+        idle = {}
     }
 
     /// Calls the handler with one frame, in place in the ring; a frame the snap length cut short

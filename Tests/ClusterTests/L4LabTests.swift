@@ -194,8 +194,12 @@ struct L4LabTests {
         let comeBack = try #require(back, "no new request succeeded within 5 s of the kill:\n\(report.text)\n\(Self.logs(cluster, addresses))")
         #expect(comeBack < .seconds(3), "service came back only after \(comeBack)")
         #expect(report.requests > 1_000 && report.non2xx == 0, "\(report.text)")
+        // wrk's segments that reached d2 before the lists were held, then sent on: none dropped.
+        let stats = try #require(cluster.status(lab.address("d2"))?.strategyStats)
+        #expect(Self.number(stats, "drops", "awaiting_lists") == 0, "\(stats)")
+        let held = { if case .object(let top) = stats, case .number(let value)? = top["held"] { Int(value) } else { -1 } }()
         print("\(strategy) kill -9 under wrk: service back after \(comeBack); wrk: \(report.requests) requests, "
-              + "\(report.socketErrors) socket errors and \(report.non2xx) non-2xx during the run")
+              + "\(report.socketErrors) socket errors and \(report.non2xx) non-2xx during the run; \(held) frames held for the lists")
     }
 
     /// The lab's links cut between {d1, s1} and {d2, s2, s3, the client} (the router still reaches

@@ -47,13 +47,23 @@ final class DirectReturnPath: @unchecked Sendable {
 
     func handle(_ frame: UnsafeMutableRawBufferPointer) {
         let now = host.monotonicNanoseconds
+        process(frame, now: now)
+        connections.tidy(now: now) { process($0, now: now) }
+    }
+
+    /// The link was idle: the lists may have come meanwhile, and held frames wait for them.
+    func idle() {
+        let now = host.monotonicNanoseconds
+        connections.tidy(now: now) { process($0, now: now) }
+    }
+
+    private func process(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         switch classify(frame) {
         case .arp(let arp): answer(arp)
         case .ipv4TCP(let segment): forward(segment, frame: frame, now: now)
         case .malformed: counters.drop(.malformed)
         case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
         }
-        connections.housekeep(now: now)
     }
 
     private func answer(_ arp: ARPPacket) {
@@ -64,7 +74,7 @@ final class DirectReturnPath: @unchecked Sendable {
     private func forward(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         guard segment.ip.destination == vip,
               admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
-        guard let server = connections.server(for: segment, now: now) else { return }
+        guard let server = connections.server(for: segment, frame: frame, now: now) else { return }
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now)
             counters.drop(.noServerMAC)

@@ -39,7 +39,7 @@ public final class L42: Strategy {
         let path = DirectReturnPath(vip: context.vip, settings: settings, input: input, output: output, host: host,
                                     neighbours: runtime.neighbours, counters: runtime.counters)
         let neighbours = runtime.neighbours
-        try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, output: output) {
+        try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, idle: { path.idle() }, output: output) {
             { frame in
                 // The output link only teaches the servers' MACs.
                 if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }

@@ -45,7 +45,7 @@ public final class L43: Strategy {
         }
         let path = NATPath(vip: context.vip, gateway: settings.gateway, settings: common, input: input, output: output,
                            host: host, neighbours: runtime.neighbours, counters: runtime.counters)
-        try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, output: output) {
+        try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, idle: { path.idle() }, output: output) {
             path.makeReplyHandler()
         }
         host.log(.info, "l4-3 dispatching \(context.vip) ports \(common.ports.map(String.init).joined(separator: ",")) from \(input.name); servers on \(output.name) through gateway \(settings.gateway), replies on \(output.captures.count) thread(s)")

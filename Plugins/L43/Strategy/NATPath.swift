@@ -67,6 +67,17 @@ final class NATPath: @unchecked Sendable {
     /// A frame from the input capture: ARP, a client's segment, or (one NIC) a server's reply.
     func handleInput(_ frame: UnsafeMutableRawBufferPointer) {
         let now = host.monotonicNanoseconds
+        processInput(frame, now: now)
+        connections.tidy(now: now) { processInput($0, now: now) }
+    }
+
+    /// The input link was idle: the lists may have come meanwhile, and held frames wait for them.
+    func idle() {
+        let now = host.monotonicNanoseconds
+        connections.tidy(now: now) { processInput($0, now: now) }
+    }
+
+    private func processInput(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         switch classify(frame) {
         case .arp(let arp):
             neighbours.learn(arp.senderIP, at: arp.senderMAC)
@@ -82,14 +93,14 @@ final class NATPath: @unchecked Sendable {
         case .malformed: counters.drop(.malformed)
         case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
         }
-        connections.housekeep(now: now)
     }
 
     private func forwardToServer(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         guard admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         // A new connection also teaches the next hop back to its client (it, or its router).
         let source = segment.ethernet.source
-        guard let server = connections.server(for: segment, now: now, placed: { key in self.neighbours.learn(key.client, at: source) })
+        guard let server = connections.server(for: segment, frame: frame, now: now,
+                                              placed: { key in self.neighbours.learn(key.client, at: source) })
         else { return }
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now)

@@ -1,0 +1,119 @@
+@testable import L4Common
+import SashaABI
+import SashaPacket
+import SashaSDK
+import Synchronization
+import Testing
+
+/// The clock and the policy's answer the fake host gives the map (C callbacks capture nothing).
+private let fakeNow = Atomic<UInt64>(0)
+/// What the "policy" answers for any flow: a consistent policy's guess (or 0: no server).
+private let fakePick = Atomic<UInt32>(0)
+
+/// A host table with only the clock and `pick`: what the map uses.
+private let fakeHost: PluginHost = {
+    let table = UnsafeMutablePointer<sasha_host>.allocate(capacity: 1)
+    table.initialize(to: sasha_host(
+        struct_size: UInt32(MemoryLayout<sasha_host>.size), abi_version: SASHA_ABI_VERSION, context: nil,
+        log: nil, register_counter: nil, register_gauge: nil, counter_add: nil, gauge_set: nil,
+        monotonic_ns: { _ in fakeNow.load(ordering: .relaxed) },
+        pick: { _, _ in fakePick.load(ordering: .relaxed) },
+        connection_opened: nil, connection_closed: nil, exclude_server: nil, serve_also: nil))
+    return PluginHost(UnsafePointer(table))
+}()
+
+/// A new dispatcher's map while the servers' lists arrive: segments of connections it does not
+/// know are held, not placed by a consistent policy's guess, and sent on once a list names them.
+@Suite("connection map", .serialized)
+struct ConnectionMapTests {
+    let vip = IPv4Address("198.18.1.100")!
+    let client = IPv4Address("198.18.1.10")!
+    let listed = IPv4Address("198.18.2.12")!
+    let guess = IPv4Address("198.18.2.13")!
+
+    func map() throws -> (ConnectionMap, L4Counters) {
+        let context = StrategyContext(node: IPv4Address("198.18.2.1")!, vip: vip, ports: [80])
+        let settings = try L4Settings(options: PluginOptions(values: ["interface": .string("eth0")]), context: context, validating: false)
+        let counters = L4Counters()
+        return (ConnectionMap(settings: settings, host: fakeHost, counters: counters), counters)
+    }
+
+    /// An Ethernet/IPv4/TCP frame from the client's `port` to the VIP's port 80 with `flags`
+    /// (ACK: a segment of an established connection).
+    func segment(port: UInt16, flags: UInt8 = 0x10) -> [UInt8] {
+        var frame = [UInt8](repeating: 0, count: 54)
+        frame[12] = 0x08
+        frame[14] = 0x45
+        frame[16] = 0
+        frame[17] = 40
+        frame[22] = 64
+        frame[23] = 6
+        for (index, byte) in withUnsafeBytes(of: client.value.bigEndian, Array.init).enumerated() { frame[26 + index] = byte }
+        for (index, byte) in withUnsafeBytes(of: vip.value.bigEndian, Array.init).enumerated() { frame[30 + index] = byte }
+        frame[34] = UInt8(port >> 8)
+        frame[35] = UInt8(port & 0xFF)
+        frame[37] = 80
+        frame[46] = 0x50
+        frame[47] = flags
+        return frame
+    }
+
+    /// Runs the frame through the map as the path does: the server it goes to, or nil.
+    func offer(_ map: ConnectionMap, _ bytes: [UInt8]) -> IPv4Address? {
+        var frame = bytes
+        return frame.withUnsafeMutableBytes { buffer in
+            guard case .ipv4TCP(let tcp) = classify(buffer) else { return nil }
+            return map.server(for: tcp, frame: buffer, now: fakeNow.load(ordering: .relaxed))
+        }
+    }
+
+    @Test("while lists are awaited, an unknown connection's segment is held, then sent to the server its list names")
+    func heldUntilTheList() throws {
+        fakeNow.store(1_000_000_000, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)  // a consistent policy would send it here
+        let (map, counters) = try map()
+        map.expectLists()
+        #expect(offer(map, segment(port: 40_001)) == nil)
+        #expect(counters.framesHeld.load(ordering: .relaxed) == 1 && counters.dropped(.awaitingLists) == 0)
+
+        var sentTo: [IPv4Address?] = []
+        let release = { (now: UInt64) in
+            fakeNow.store(now, ordering: .relaxed)
+            map.tidy(now: now) { frame in
+                guard case .ipv4TCP(let tcp) = classify(frame) else { return }
+                sentTo.append(map.server(for: tcp, frame: frame, now: now))
+            }
+        }
+        release(1_010_000_000)
+        #expect(sentTo.isEmpty, "nothing was imported yet: the frame stays held")
+
+        map.importConnections([Connection(client: client, clientPort: 40_001, clusterPort: 80, server: listed)])
+        release(1_030_000_000)  // past the 10 ms sweep: the import loads, the frame goes on
+        #expect(sentTo == [listed], "it went to its list's server, not the policy's guess")
+        #expect(offer(map, segment(port: 40_001)) == listed)
+    }
+
+    @Test("a segment no list names is dropped after the wait; then a consistent policy places it")
+    func expiresAfterTheWait() throws {
+        fakeNow.store(5_000_000_000, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        let (map, counters) = try map()
+        map.expectLists()
+        #expect(offer(map, segment(port: 40_002)) == nil)
+        let late = 5_000_000_000 + ConnectionMap.listWait + 1
+        fakeNow.store(late, ordering: .relaxed)
+        map.tidy(now: late) { _ in Issue.record("a frame held past the wait was sent on") }
+        #expect(counters.dropped(.awaitingLists) == 1)
+        #expect(offer(map, segment(port: 40_002)) == guess, "after the wait, the policy places it mid-stream")
+    }
+
+    @Test("a SYN is never held: a new connection gets the policy's server at once")
+    func newConnectionsAreNotHeld() throws {
+        fakeNow.store(9_000_000_000, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        let (map, counters) = try map()
+        map.expectLists()
+        #expect(offer(map, segment(port: 40_003, flags: 0x02)) == guess)
+        #expect(counters.framesHeld.load(ordering: .relaxed) == 0)
+    }
+}
