@@ -24,7 +24,12 @@ public final class ConnectionMap: @unchecked Sendable {
     private var loadedSinceHold = false
     private var releasing = false
 
-    public init(settings: L4Settings, host: PluginHost, counters: L4Counters) {
+    /// This member: when it is the last one standing, its kernel takes the VIP's frames itself
+    /// (`L4Runtime` puts the VIP on `lo`), so a connection placed here is not forwarded.
+    @usableFromInline let node: IPv4Address
+
+    public init(settings: L4Settings, host: PluginHost, counters: L4Counters, node: IPv4Address) {
+        self.node = node
         self.host = host
         self.counters = counters
         table = FlowTable(
@@ -49,9 +54,9 @@ public final class ConnectionMap: @unchecked Sendable {
         // in use). A SYN on an open entry is a retransmission and keeps its server.
         if !isNew || open, let server = lookup(key, now: now, flags: flags) {
             if flags.endsConnection && open { host.connectionClosed(on: server) }
-            return server
+            return server == node ? nil : server
         }
-        if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server }
+        if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server == node ? nil : server }
         if !isNew && now < listsDue.load(ordering: .relaxed) {
             // Not the policy's to place yet: a consistent one would guess, and guess wrong for a
             // connection a list is about to name. Held until the lists are in.
@@ -69,7 +74,7 @@ public final class ConnectionMap: @unchecked Sendable {
             counters.bump(counters.flowsOpened)
             host.connectionOpened(on: server)
         }
-        return server
+        return server == node ? nil : server
     }
 
     @usableFromInline func entryIsOpen(_ key: FlowKey) -> Bool { table.entry(for: key)?.state == .open }

@@ -33,8 +33,20 @@ public final class L4Runtime: Sendable {
     public let neighbours = Neighbours()
     private let running = Mutex<Running?>(nil)
     private let serverList = Mutex<[IPv4Address]>([])
+    /// This member, the VIP and its ports: what the last member standing serves itself.
+    private let node: IPv4Address
+    private let vip: IPv4Address
+    private let ports: [UInt16]
+    /// The VIP on `lo` and the service on its ports while this member, dispatching, is also the
+    /// only server (the last member standing); nil otherwise.
+    private let servingAlone = Mutex<(side: DirectReturnServerSide, host: PluginHost)?>(nil)
 
-    public init(name: String) { self.name = name }
+    public init(name: String, node: IPv4Address, vip: IPv4Address, ports: [UInt16]) {
+        self.name = name
+        self.node = node
+        self.vip = vip
+        self.ports = ports
+    }
 
     /// Launches the data path unless it runs already; `launch` opens the ports and starts the
     /// captures. Then asks for every server's MAC that is not known yet.
@@ -50,6 +62,7 @@ public final class L4Runtime: Sendable {
             }
         }
         guard let launched = try started.get() else { return }
+        serveAloneIfLast(host: host)
         // The servers' connection lists follow a start (the core asks for them).
         launched.connections.expectLists()
         // Tell the link the addresses are here now (a takeover moves them).
@@ -63,6 +76,8 @@ public final class L4Runtime: Sendable {
             return running
         }) else { return }
         for port in stopping.ports { for capture in port.captures { capture.stop() } }
+        stopServingAlone()
+        runningHost.withLock { $0 = nil }
         counters.flows.store(0, ordering: .relaxed)
         host?.log(.info, "\(name) stopped dispatching")
     }
@@ -77,12 +92,49 @@ public final class L4Runtime: Sendable {
             return !Set(servers).isSubset(of: known)
         }
         guard let running = running.withLock({ $0 }) else { return }
+        if let host = runningHost.withLock({ $0 }) { serveAloneIfLast(host: host) }
         if joined {
             // The core asks servers that join for their lists too (a healed partition).
             running.connections.expectLists()
             running.announceClaims()
         }
         if let output = running.ports.last { requestMissingMACs(from: output) }
+    }
+
+    /// The host the running data path was started with (for serving alone later).
+    private let runningHost = Mutex<PluginHost?>(nil)
+
+    /// When this member is the only server in the list (it dispatches and serves, and every other
+    /// member is gone), its own kernel serves the VIP: the VIP goes on `lo` and the service
+    /// listens on its ports, as on an `l4-2` server, and the data path forwards nothing (the
+    /// frames it captures are copies; the kernel already has them). Undone when servers return.
+    private func serveAloneIfLast(host: PluginHost) {
+        runningHost.withLock { $0 = host }
+        let alone = serverList.withLock { $0 == [node] }
+        if alone {
+            servingAlone.withLock { state in
+                guard state == nil else { return }
+                var side = DirectReturnServerSide()
+                do throws(OptionError) {
+                    try side.apply(vip: vip, ports: ports, host: host)
+                    state = (side, host)
+                    host.log(.notice, "\(name): the last member standing serves \(vip) itself")
+                } catch {
+                    side.undo(vip: vip, host: host)
+                    host.log(.error, "\(name): cannot serve \(vip) alone: \(error)")
+                }
+            }
+        } else {
+            stopServingAlone()
+        }
+    }
+
+    private func stopServingAlone() {
+        servingAlone.withLock { state in
+            guard var serving = state else { return }
+            serving.side.undo(vip: vip, host: serving.host)
+            state = nil
+        }
     }
 
     private func requestMissingMACs(from port: LinkPort) {

@@ -151,6 +151,50 @@ struct L4LabTests {
         #expect((counts.max() ?? 0) >= 1, "no connection was loaded:\n\(loaded.joined(separator: "\n"))")
     }
 
+    /// A dispatcher that also serves, left alone: its own kernel serves the VIP (VIP on `lo`, the
+    /// service on the cluster port) until a server comes back.
+    @Test("the last member standing serves the VIP itself, and stops when a server returns", arguments: ["l4-2", "l4-3"])
+    func lastMemberStanding(strategy: String) async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let (d1, s1) = (lab.address("d1"), lab.address("s1"))
+        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1"],
+                                     dispatchersServe: true,
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        try #require(await cluster.waitForAgreement([d1]) != nil, "\(Self.logs(cluster, [d1]))")
+        try children.start("s1", lab: lab, cluster: cluster, config: config)
+        try #require(await cluster.waitForAgreement([d1, s1])?.dispatcher == d1, "\(Self.logs(cluster, [d1, s1]))")
+
+        func servedBy() async -> String? {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let answer = lab.exec(host: "client", ["curl", "-sS", "-m", "2", "-D", "-", "-o", "/dev/null", "http://\(lab.vip)/"])
+                if answer.status == 0, let line = answer.output.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("x-served-by:") }) {
+                    return line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return nil
+        }
+        #expect(await servedBy() == s1, "with a server, the dispatcher serves nothing")
+        children.kill("s1")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while cluster.status(d1)?.role != "standalone", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(cluster.status(d1)?.role == "standalone", "\(Self.logs(cluster, [d1]))")
+        #expect(await servedBy() == d1, "alone, d1 serves the VIP itself:\n\(Self.logs(cluster, [d1]))")
+
+        try children.start("s1", lab: lab, cluster: cluster, config: config)
+        try #require(await cluster.waitForAgreement([d1, s1])?.dispatcher == d1, "\(Self.logs(cluster, [d1, s1]))")
+        #expect(await servedBy() == s1, "with a server back, d1 dispatches to it again:\n\(Self.logs(cluster, [d1, s1]))")
+        #expect(!lab.exec(host: "d1", ["ip", "addr", "show", "lo"]).output.contains(lab.vip + "/32"), "the VIP left d1's lo")
+    }
+
     /// wrk through the VIP from the client while the dispatcher is killed: the connections are
     /// L4 flows the servers hold, so the new dispatcher carries them on; new requests resume
     /// within the takeover, and wrk's errors in the gap are counted and reported.
@@ -342,7 +386,7 @@ struct L4LabTests {
     /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
     /// `site` and never dispatch; the fast ring timing.
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
-                       dispatchers: [String],
+                       dispatchers: [String], dispatchersServe: Bool = false,
                        timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100") throws -> String {
         var options = topology == .two ? "interface: eth0, output_interface: eth1" : "interface: eth0"
         if strategy == "l4-3" {
@@ -352,7 +396,7 @@ struct L4LabTests {
         }
         let servers = ["s1", "s2", "s3"]
         let addresses = (dispatchers + servers).map { lab.address($0) }
-        let nodes = dispatchers.map { "  \(lab.address($0)): { serve: false }" } + servers.map { "  \(lab.address($0)): { dispatch: false }" }
+        let nodes = dispatchers.map { "  \(lab.address($0)): { serve: \(dispatchersServe) }" } + servers.map { "  \(lab.address($0)): { dispatch: false }" }
         let yaml = """
             cluster: { name: lab, vip: \(lab.vip), ports: [80] }
             ring: { port: 7680, members: [\(addresses.joined(separator: ", "))], \(timing), insecure: true }

@@ -35,7 +35,7 @@ struct ConnectionMapTests {
         let context = StrategyContext(node: IPv4Address("198.18.2.1")!, vip: vip, ports: [80])
         let settings = try L4Settings(options: PluginOptions(values: ["interface": .string("eth0")]), context: context, validating: false)
         let counters = L4Counters()
-        return (ConnectionMap(settings: settings, host: fakeHost, counters: counters), counters)
+        return (ConnectionMap(settings: settings, host: fakeHost, counters: counters, node: IPv4Address("198.18.2.1")!), counters)
     }
 
     /// An Ethernet/IPv4/TCP frame from the client's `port` to the VIP's port 80 with `flags`

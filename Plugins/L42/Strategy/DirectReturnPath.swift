@@ -29,7 +29,7 @@ final class DirectReturnPath: @unchecked Sendable {
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
     private var asking = ARPAsking()
 
-    init(vip: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort, host: PluginHost,
+    init(vip: IPv4Address, node: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort, host: PluginHost,
          neighbours: Neighbours, counters: L4Counters) {
         self.vip = vip
         self.ports = settings.ports
@@ -38,7 +38,7 @@ final class DirectReturnPath: @unchecked Sendable {
         self.host = host
         self.neighbours = neighbours
         self.counters = counters
-        connections = ConnectionMap(settings: settings, host: host, counters: counters)
+        connections = ConnectionMap(settings: settings, host: host, counters: counters, node: node)
     }
 
     deinit { scratch.deallocate() }

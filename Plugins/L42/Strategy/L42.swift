@@ -15,7 +15,7 @@ public final class L42: Strategy {
     let settings: L4Settings
     let context: StrategyContext
     private let host: PluginHost?
-    private let runtime = L4Runtime(name: L42.name)
+    private let runtime: L4Runtime
     private let serverSide = Mutex(DirectReturnServerSide())
 
     public init(options: PluginOptions, context: StrategyContext, host: PluginHost?) throws(OptionError) {
@@ -23,6 +23,7 @@ public final class L42: Strategy {
         try options.rejectUnknownKeys()
         self.context = context
         self.host = host
+        runtime = L4Runtime(name: Self.name, node: context.node, vip: context.vip, ports: settings.ports)
     }
 
     // MARK: Dispatching
@@ -36,7 +37,7 @@ public final class L42: Strategy {
                                  bufferBytes: settings.captureBufferBytes)
         let output = settings.outputInterface == settings.interface ? input
             : try LinkPort(interface: settings.outputInterface, filter: "arp", bufferBytes: 1 << 20)
-        let path = DirectReturnPath(vip: context.vip, settings: settings, input: input, output: output, host: host,
+        let path = DirectReturnPath(vip: context.vip, node: context.node, settings: settings, input: input, output: output, host: host,
                                     neighbours: runtime.neighbours, counters: runtime.counters)
         let neighbours = runtime.neighbours
         try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, idle: { path.idle() }, output: output) {

@@ -15,7 +15,7 @@ public final class L43: Strategy {
     let settings: L43Settings
     let context: StrategyContext
     private let host: PluginHost?
-    private let runtime = L4Runtime(name: L43.name)
+    private let runtime: L4Runtime
     private let serverSide = Mutex(NATServerSide())
 
     public init(options: PluginOptions, context: StrategyContext, host: PluginHost?) throws(OptionError) {
@@ -23,6 +23,7 @@ public final class L43: Strategy {
         try options.rejectUnknownKeys()
         self.context = context
         self.host = host
+        runtime = L4Runtime(name: Self.name, node: context.node, vip: context.vip, ports: settings.common.ports)
     }
 
     // MARK: Dispatching
@@ -43,7 +44,7 @@ public final class L43: Strategy {
         if let forwarding = Sysctl.read("/proc/sys/net/ipv4/ip_forward"), forwarding != "0" {
             host.log(.warning, "l4-3: this host forwards IP (net.ipv4.ip_forward=1): its kernel will also forward the frames sent to the gateway address; set it to 0 on dispatch-capable members")
         }
-        let path = NATPath(vip: context.vip, gateway: settings.gateway, settings: common, input: input, output: output,
+        let path = NATPath(vip: context.vip, node: context.node, gateway: settings.gateway, settings: common, input: input, output: output,
                            host: host, neighbours: runtime.neighbours, counters: runtime.counters)
         try L4Runtime.startCaptures(input: input, { frame in path.handleInput(frame) }, idle: { path.idle() }, output: output) {
             path.makeReplyHandler()

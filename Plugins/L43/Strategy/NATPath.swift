@@ -39,7 +39,7 @@ final class NATPath: @unchecked Sendable {
         deinit { scratch.deallocate() }
     }
 
-    init(vip: IPv4Address, gateway: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort,
+    init(vip: IPv4Address, node: IPv4Address, gateway: IPv4Address, settings: L4Settings, input: LinkPort, output: LinkPort,
          host: PluginHost, neighbours: Neighbours, counters: L4Counters) {
         self.vip = vip
         self.gateway = gateway
@@ -49,7 +49,7 @@ final class NATPath: @unchecked Sendable {
         self.host = host
         self.neighbours = neighbours
         self.counters = counters
-        connections = ConnectionMap(settings: settings, host: host, counters: counters)
+        connections = ConnectionMap(settings: settings, host: host, counters: counters, node: node)
     }
 
     deinit { scratch.deallocate() }
