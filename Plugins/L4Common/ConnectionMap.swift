@@ -31,6 +31,9 @@ public final class ConnectionMap: @unchecked Sendable {
     public init(settings: L4Settings, host: PluginHost, counters: L4Counters, node: IPv4Address) {
         self.node = node
         self.host = host
+        // A new map belongs to a dispatcher that is starting: the lists are on their way from the
+        // first frame its capture hands over.
+        listsDue.store(host.monotonicNanoseconds &+ Self.listWait, ordering: .relaxed)
         self.counters = counters
         table = FlowTable(
             minimumCapacity: settings.expectedFlows, idleTimeout: settings.idleTimeoutNanoseconds,
@@ -88,7 +91,12 @@ public final class ConnectionMap: @unchecked Sendable {
     }
 
     @usableFromInline func hold(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
-        if held.hold(frame, now: now) { counters.bump(counters.framesHeld) } else { counters.drop(.awaitingLists) }
+        guard held.hold(frame, now: now) else {
+            counters.drop(.awaitingLists)
+            return
+        }
+        // A frame held again while released was counted when it first came.
+        if !releasing { counters.bump(counters.framesHeld) }
     }
 
     /// Sends on the held frames (through `send`, which handles a frame as if it just arrived)

@@ -15,6 +15,8 @@ final class HeldFrames {
     private var arrivals: [UInt64]
     private var head = 0
     private(set) var count = 0
+    /// While `release` hands a frame over: when it first arrived, which it keeps if held again.
+    private var releasedArrival: UInt64?
 
     init() {
         storage = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity * Self.slotSize, alignment: 16)
@@ -34,7 +36,7 @@ final class HeldFrames {
         // A frame replayed from the slot that is the tail again (a full pool) stays where it is.
         if destination != source { destination.copyMemory(from: source, byteCount: frame.count) }
         lengths[slot] = frame.count
-        arrivals[slot] = now
+        arrivals[slot] = releasedArrival ?? now
         count += 1
         return true
     }
@@ -50,7 +52,9 @@ final class HeldFrames {
                 expired()
                 continue
             }
+            releasedArrival = arrivals[slot]
             send(UnsafeMutableRawBufferPointer(start: storage + slot * Self.slotSize, count: lengths[slot]))
+            releasedArrival = nil
         }
     }
 }

@@ -47,4 +47,14 @@ struct HeldFramesTests {
         pool.release(now: 2, maximumAge: 10, expired: {}, send: { markers.append($0[0]) })
         #expect(markers == (0..<HeldFrames.capacity).map { UInt8($0 % 256) })
     }
+
+    @Test("a frame held again keeps its first arrival: it still expires on time")
+    func keepsItsAge() {
+        let pool = HeldFrames()
+        _ = hold(pool, frame(1), now: 0)
+        pool.release(now: 600, maximumAge: 1_000, expired: {}, send: { #expect(pool.hold($0, now: 600)) })
+        var expired = 0
+        pool.release(now: 1_001, maximumAge: 1_000, expired: { expired += 1 }, send: { _ in Issue.record("sent after its time") })
+        #expect(expired == 1 && pool.isEmpty)
+    }
 }

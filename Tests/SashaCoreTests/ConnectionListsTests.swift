@@ -128,6 +128,24 @@ struct ConnectionListCollectorTests {
         #expect(collector.firstAskedAt(a) == nil && collector.firstAskedAt(b) == 0)
     }
 
+    @Test("a chunk of an abandoned answer is not loaded, but shows the member is not silent")
+    func abandonedAnswerIsNotSilence() {
+        var collector = ConnectionListCollector()
+        let patience = ConnectionListCollector.patience
+        collector.asked([a], id: 5, now: 0)
+        collector.asked([a], id: 6, now: patience)
+        let old = chunks(150, id: 5, server: a)
+        let ignored = collector.received(old[0], from: a, now: 2 * patience - 1)
+        #expect(ignored == nil)
+        let due = collector.overdue(now: 2 * patience, view: [a])
+        #expect(due.isEmpty)
+        let stranger = collector.received(chunks(1, id: 99, server: a)[0], from: a, now: 3 * patience)
+        #expect(stranger == nil)
+        let later = collector.overdue(now: 3 * patience, view: [a])
+        #expect(later == [a], "a number never issued to it does not count")
+        #expect(collector.awaited == [a])
+    }
+
     @Test("a member is asked at most five times")
     func givesUp() {
         var collector = ConnectionListCollector()

@@ -22,7 +22,7 @@ struct PolicySwapMessageTests {
                                   epoch: PolicyEpoch(number: 9, proposer: 0xC612_000B))
         let all: [PolicyMessage] = [
             .propose(id: 1, name: "maglev", options: .object(["table_size": .number(65537)])),
-            .vote(id: 2, refusal: nil), .vote(id: 3, refusal: "no such plugin"),
+            .vote(id: 2, refusal: nil, holds: .configured), .vote(id: 3, refusal: "no such plugin", holds: record.epoch),
             .commit(id: 4, record: record), .ack(id: 5, holds: record.epoch, problem: nil),
             .ack(id: 6, holds: .configured, problem: "cannot load it"), .abort(id: 7), .state(record),
         ]

@@ -109,6 +109,20 @@ struct PolicySwapRoundTests {
         #expect(outcome.unconfirmed[0].reason.contains("concurrent swap"))
     }
 
+    @Test("the new epoch is newer than every voter's, even when the proposer is behind")
+    func proposerBehind() throws {
+        var round = round()
+        let ahead = PolicyEpoch(number: 9, proposer: others[2].value)
+        _ = round.vote(from: others[0], refusal: nil, holds: ahead, known: .configured, now: 1)
+        _ = round.vote(from: others[1], refusal: nil, holds: known, known: .configured, now: 1)
+        let step = round.vote(from: others[2], refusal: nil, holds: ahead, known: .configured, now: 1)
+        guard case .commit(let record) = step else {
+            Issue.record("no commit")
+            return
+        }
+        #expect(record.epoch == PolicyEpoch(number: 10, proposer: me.value))
+    }
+
     @Test("a ring of one commits at once")
     func alone() throws {
         var round = PolicySwapRound(id: 1, name: "round-robin", options: .object([:]), proposer: me, others: [], now: 0)

@@ -59,8 +59,10 @@ struct ControlResponder: Sendable {
             }
             let options = request.options ?? .object([:])
             guard case .object = options else { return loop.makeSucceededFuture(Self.error("policy-set options must be an object")) }
-            guard options.jsonText.utf8.count + name.utf8.count <= PolicyMessage.maximumSize - 256 else {
-                return loop.makeSucceededFuture(Self.error("the options are too long to send round the ring (at most about 7 KiB)"))
+            // The largest message the swap sends: the commit, with the options and the epoch.
+            let commit = PolicyMessage.commit(id: .max, record: PolicyRecord(name: name, options: options, epoch: .init(number: .max, proposer: .max)))
+            guard commit.bytes.count <= PolicyMessage.maximumSize else {
+                return loop.makeSucceededFuture(Self.error("the options are too long to send round the ring: keep them under about 7 KiB of JSON"))
             }
             let promise = loop.makePromise(of: String.self)
             setPolicy(name, options) { outcome in promise.succeed(Self.encode(outcome)) }
@@ -84,8 +86,8 @@ final class ControlHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// A request longer than this is not one of ours.
-    static let maximumRequest = 4096
+    /// A request longer than this is not one of ours (a policy swap's options fit well inside).
+    static let maximumRequest = 16_384
 
     private let responder: ControlResponder
     private var pending = ByteBuffer()

@@ -10,6 +10,9 @@ import SashaSDK
 struct ConnectionListCollector: Sendable {
     struct Progress: Sendable {
         var id: UInt64
+        /// Every number the member was asked under: a chunk of an abandoned answer still shows
+        /// that the member is sending (it is not silent), though it is not loaded.
+        var ids: Set<UInt64>
         /// When the member was first asked (for the log), and when it was last asked or last
         /// sent a chunk (for patience: a long list still arriving is not overdue).
         var firstAskedAt: UInt64
@@ -33,8 +36,8 @@ struct ConnectionListCollector: Sendable {
     mutating func asked(_ members: [IPv4Address], id: UInt64, now: UInt64) {
         for member in members {
             let earlier = progress[member]
-            progress[member] = Progress(id: id, firstAskedAt: earlier?.firstAskedAt ?? now, lastHeard: now,
-                                        asks: (earlier?.asks ?? 0) + 1)
+            progress[member] = Progress(id: id, ids: (earlier?.ids ?? []).union([id]), firstAskedAt: earlier?.firstAskedAt ?? now,
+                                        lastHeard: now, asks: (earlier?.asks ?? 0) + 1)
         }
     }
 
@@ -42,7 +45,11 @@ struct ConnectionListCollector: Sendable {
     /// or a repeat), and whether it completed the member's list.
     mutating func received(_ chunk: ConnectionLists.Chunk, from member: IPv4Address, now: UInt64)
         -> (connections: [Connection], completed: Bool)? {
-        guard var entry = progress[member], entry.id == chunk.id, !entry.complete else { return nil }
+        guard var entry = progress[member], !entry.complete else { return nil }
+        guard entry.id == chunk.id else {
+            if entry.ids.contains(chunk.id) { progress[member]?.lastHeard = now }
+            return nil
+        }
         if let total = entry.total, total != chunk.total { return nil }
         entry.total = chunk.total
         entry.lastHeard = now
@@ -67,6 +74,10 @@ struct ConnectionListCollector: Sendable {
     }
 
     var completeCount: Int { progress.values.filter(\.complete).count }
+    /// Members still owing a list that may be asked again: while there are any, keep checking.
+    var awaited: [IPv4Address] {
+        progress.filter { !$0.value.complete && $0.value.asks < Self.maximumAsks }.keys.sorted()
+    }
     var pending: [IPv4Address] { progress.filter { !$0.value.complete }.keys.sorted() }
 
     /// When `member` was first asked; nil if it never was.

@@ -49,6 +49,11 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private var lists: ConnectionListCollector?
     /// Where a member's own list goes out, paced, without holding up the plugin calls.
     private let listSender = DispatchQueue(label: "sasha.lists")
+    /// The newest request each dispatcher made of this member: an answer still going out to an
+    /// older one stops (the dispatcher would ignore it).
+    private let newestRequest = Mutex<[IPv4Address: UInt64]>([:])
+    /// Whether a check of the lists is scheduled (one at a time).
+    private var listCheckArmed = false
 
     /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
     /// still be held by the member that is handing it over).
@@ -145,6 +150,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         queue.async { [self] in
             let old = self.view?.members.map(\.address) ?? []
             self.view = view
+            if dispatching, view.count > 1, view.dispatcher != policySwitch.address {
+                // Another member dispatches in this view (two rings merged, and this member is the
+                // one that abdicates): stop before the strategy hears of the joined servers, or it
+                // would announce the VIP once more. The role change follows this view.
+                role = .server
+                settle()
+            }
             publishServers()
             let new = view.members.map(\.address)
             requestConnections(from: Set(new).subtracting(old))
@@ -279,7 +291,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// After `patience`, asks again every member whose list is not complete (a chunk was lost on
     /// the way), and keeps checking while any is outstanding.
     private func checkLists() {
+        guard !listCheckArmed else { return }
+        listCheckArmed = true
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(ConnectionListCollector.patience))) { [self] in
+            listCheckArmed = false
             guard dispatching, var collector = lists, let view else { return }
             let overdue = collector.overdue(now: MonotonicClock.nanoseconds, view: Set(view.members.map(\.address)))
             lists = collector
@@ -287,7 +302,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
                 logger.warning("asking \(overdue.map(\.description).joined(separator: ", ")) again for their connection lists: incomplete, and nothing came for \(ConnectionListCollector.patience / 1_000_000) ms")
                 ask(overdue)
             }
-            if !collector.pending.isEmpty { checkLists() }
+            if !collector.awaited.isEmpty { checkLists() }
         }
     }
 
@@ -299,9 +314,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         let connections = preparedServer ? strategy.connections() : []
         let chunks = ConnectionLists.chunks(connections, id: id)
         let messenger = messenger
-        listSender.async {
+        newestRequest.withLock { $0[dispatcher] = id }
+        listSender.async { [self] in
             for (index, chunk) in chunks.enumerated() {
-                if index > 0 && index % Self.chunksPerBurst == 0 { usleep(1_000) }
+                if index > 0 && index % Self.chunksPerBurst == 0 {
+                    usleep(1_000)
+                    guard newestRequest.withLock({ $0[dispatcher] }) == id else { return }
+                }
                 messenger?(ConnectionLists.listChannel, chunk, dispatcher)
             }
         }

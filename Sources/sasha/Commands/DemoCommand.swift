@@ -14,7 +14,10 @@ struct DemoCommand: ParsableCommand {
             it runs, curl or a browser can use the VIP too. Ctrl-C (or --duration) stops every member. \
             Run it from the repository root after `swift build` (the configuration's paths are relative).
 
-            The demo also acts on its cluster (both by default): at 10 s it kills the dispatcher with             kill -9 and shows the takeover and how many requests failed in the gap, and at 16 s starts             the member again; then it swaps the policy live (maglev, least-connections, then the             configured one, 10 s apart), and the servers' request rates change shape with each.
+            The demo also acts on its cluster (both by default): at 10 s it kills the dispatcher with \
+            kill -9 and shows the takeover and how many requests failed in the gap, and at 16 s starts \
+            the member again; then it swaps the policy live (maglev, least-connections, then the \
+            configured one, 10 s apart), and the servers' request rates change shape with each.
 
             Examples:
               sasha demo
@@ -39,7 +42,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Kill the dispatcher with kill -9 at 10 s and show the takeover.")
     var failover = true
 
-    @Flag(inversion: .prefixedNo, help: "Swap the policy live on every member, from 22 s (12 s without the failover).")
+    @Flag(inversion: .prefixedNo, help: "Swap the policy live on every member, from 22 s (10 s without the failover).")
     var swap = true
 
     func validate() throws {

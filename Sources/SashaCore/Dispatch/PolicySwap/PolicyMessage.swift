@@ -12,7 +12,8 @@ import SashaSDK
 /// `state` tells members that just joined the policy the ring already agreed on.
 enum PolicyMessage: Codable, Equatable, Sendable {
     case propose(id: UInt64, name: String, options: JSONValue)
-    case vote(id: UInt64, refusal: String?)
+    /// `holds`: the voter's epoch, so that the new one is newer than every member's.
+    case vote(id: UInt64, refusal: String?, holds: PolicyEpoch)
     case commit(id: UInt64, record: PolicyRecord)
     case ack(id: UInt64, holds: PolicyEpoch, problem: String?)
     case abort(id: UInt64)

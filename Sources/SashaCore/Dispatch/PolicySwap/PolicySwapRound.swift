@@ -36,6 +36,8 @@ struct PolicySwapRound: Sendable {
     private let started: UInt64
     private var votedAt: UInt64?
     private var members: Int
+    /// The newest epoch a voter holds: the commit's must be newer still.
+    private var newestHeld: PolicyEpoch = .configured
 
     /// `others` are the other members of the view; `known` is the newest epoch this member knows.
     init(id: UInt64, name: String, options: JSONValue, proposer: IPv4Address, others: [IPv4Address], now: UInt64) {
@@ -53,8 +55,10 @@ struct PolicySwapRound: Sendable {
         waiting.isEmpty ? votesComplete(known: known, now: now) : nil
     }
 
-    mutating func vote(from member: IPv4Address, refusal: String?, known: PolicyEpoch, now: UInt64) -> Step? {
+    mutating func vote(from member: IPv4Address, refusal: String?, holds: PolicyEpoch = .configured, known: PolicyEpoch,
+                       now: UInt64) -> Step? {
         guard phase == .voting, waiting.remove(member) != nil else { return nil }
+        newestHeld = max(newestHeld, holds)
         if let refusal { refusals.append(.init(member: member.description, reason: refusal)) }
         return waiting.isEmpty ? votesComplete(known: known, now: now) : nil
     }
@@ -104,8 +108,9 @@ struct PolicySwapRound: Sendable {
             phase = .finished
             return .abort(outcome(epoch: nil, now: now))
         }
+        let newest = max(known, newestHeld)
         let record = PolicyRecord(name: name, options: options,
-                                  epoch: PolicyEpoch(number: known.number + 1, proposer: proposer.value))
+                                  epoch: PolicyEpoch(number: newest.number + 1, proposer: proposer.value))
         phase = .committing(record)
         return .commit(record)
     }

@@ -33,6 +33,9 @@ final class PolicySwitch: @unchecked Sendable {
     private var prepared: [UInt64: (instance: PolicyInstance, at: UInt64)] = [:]
     private var round: PolicySwapRound?
     private var answer: ((PolicySwapOutcome) -> Void)?
+    /// Which deadline is current: one per round phase, so that the vote round's timer does not
+    /// cut the commit round short.
+    private var deadline = 0
 
     init(address: IPv4Address, record: PolicyRecord, factory: @escaping Factory, queue: DispatchQueue, logger: Logger,
          install: @escaping (PolicyInstance, PolicyRecord) -> Void) {
@@ -85,9 +88,11 @@ final class PolicySwitch: @unchecked Sendable {
             self.round = round
             if let step { perform(step, others: new.filter { $0 != address }) }
         }
+        // The smallest member that was here before and still is tells the newcomers (this member
+        // itself, when it is the one that joined).
         let joined = Set(new).subtracting(old)
-        let previous = old.isEmpty ? [address] : old
-        if !joined.isEmpty, record.epoch != .configured, previous.min() == address {
+        let stayed = old.isEmpty ? [address] : Set(old).intersection(new)
+        if !joined.isEmpty, record.epoch != .configured, stayed.min() == address {
             send(.state(record), nil)
         }
     }
@@ -102,14 +107,14 @@ final class PolicySwitch: @unchecked Sendable {
             switch factory(name, options) {
             case .success(let instance):
                 prepared[id] = (instance, now)
-                send(.vote(id: id, refusal: nil), member)
+                send(.vote(id: id, refusal: nil, holds: record.epoch), member)
             case .failure(let refusal):
                 logger.warning("refused the policy swap to \(name) that \(member) proposed: \(refusal)")
-                send(.vote(id: id, refusal: refusal.description), member)
+                send(.vote(id: id, refusal: refusal.description, holds: record.epoch), member)
             }
-        case let .vote(id, refusal):
+        case let .vote(id, refusal, holds):
             guard var round, round.id == id else { return }
-            let step = round.vote(from: member, refusal: refusal, known: record.epoch, now: now)
+            let step = round.vote(from: member, refusal: refusal, holds: holds, known: record.epoch, now: now)
             self.round = round
             if let step { perform(step, others: others()) }
         case let .commit(id, commit):
@@ -162,8 +167,10 @@ final class PolicySwitch: @unchecked Sendable {
     }
 
     private func armDeadline(id: UInt64) {
+        deadline += 1
+        let armed = deadline
         queue.asyncAfter(deadline: .now() + Self.roundDeadline) { [weak self] in
-            guard let self, var round, round.id == id else { return }
+            guard let self, armed == deadline, var round, round.id == id else { return }
             let step = round.timedOut(known: record.epoch, now: MonotonicClock.nanoseconds)
             self.round = round
             // A commit after a vote timeout cannot happen: a silent voter is a refusal.
