@@ -148,6 +148,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     public func viewChanged(_ view: RingView) {
         queue.async { [self] in
+            if self.view == nil { remindOfPolicy() }
             let old = self.view?.members.map(\.address) ?? []
             self.view = view
             if dispatching, view.count > 1, view.dispatcher != policySwitch.address {
@@ -341,6 +342,15 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         if completed {
             let since = (MonotonicClock.nanoseconds &- (collector.firstAskedAt(member) ?? chunk.id)) / 1_000_000
             logger.notice("connection list from \(member) complete: \(collector.imported) connections loaded from \(collector.completeCount) members so far, \(since) ms after the request")
+        }
+    }
+
+    /// The policy reminder's timer, for as long as the runner runs.
+    private func remindOfPolicy() {
+        queue.asyncAfter(deadline: .now() + PolicySwitch.reminderInterval) { [weak self] in
+            guard let self, !stopped else { return }
+            policySwitch.remind(view: view?.members.map(\.address) ?? [])
+            remindOfPolicy()
         }
     }
 

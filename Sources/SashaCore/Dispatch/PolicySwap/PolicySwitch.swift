@@ -97,6 +97,20 @@ final class PolicySwitch: @unchecked Sendable {
         }
     }
 
+    /// How often the smallest member repeats the agreed policy to the ring: a member that lost
+    /// a commit or a `state` (ring messages are datagrams, not retried) catches up within it.
+    static let reminderInterval: DispatchTimeInterval = .seconds(5)
+
+    /// Every `reminderInterval`: the smallest member of the view repeats the agreed policy, and
+    /// instances prepared for swaps whose commit or abort never came are dropped.
+    func remind(view: [IPv4Address]) {
+        let now = MonotonicClock.nanoseconds
+        prepared = prepared.filter { now - $0.value.at < Self.preparedLifetime }
+        if view.count > 1, record.epoch != .configured, view.min() == address, round == nil {
+            send(.state(record), nil)
+        }
+    }
+
     // MARK: Messages from other members
 
     func received(_ message: PolicyMessage, from member: IPv4Address, others: @autoclosure () -> [IPv4Address]) {
