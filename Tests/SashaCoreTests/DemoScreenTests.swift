@@ -32,7 +32,7 @@ struct DemoScreenTests {
         #expect(lines.last == "  [1 s] 127.0.0.1 is the dispatcher")
     }
 
-    @Test("rates are the difference between two statuses a second apart")
+    @Test("rates are the difference between two statuses, per second of the real interval")
     func ratesFromCounters() throws {
         let (loaded, _) = ConfigLoader.load(yaml: """
             cluster: { name: demo, vip: 127.0.0.100, ports: [8080] }
@@ -45,11 +45,18 @@ struct DemoScreenTests {
             return report
         }
         let address = IPv4Address("127.0.0.2")!
-        _ = view.next(statuses: [address: status(1000)], traffic: .init(answered: 10, cacheHits: 5), elapsed: 1)
-        let frame = view.next(statuses: [address: status(1042)], traffic: .init(answered: 110, cacheHits: 30), elapsed: 2)
+        let start = ContinuousClock.now
+        _ = view.next(statuses: [address: status(1000)], traffic: .init(answered: 10, cacheHits: 5), elapsed: 1, now: start)
+        let frame = view.next(statuses: [address: status(1042)], traffic: .init(answered: 110, cacheHits: 30), elapsed: 2,
+                              now: start + .seconds(1))
         #expect(frame.members.map(\.requestsPerSecond) == [0, 42])
         #expect(frame.members.first?.role == "down")
         #expect(frame.answeredPerSecond == 100)
         #expect(frame.cacheHitRatio == 0.25)
+        // Two seconds later (a scenario step held the loop): the same counts are half the rate.
+        let slow = view.next(statuses: [address: status(1084)], traffic: .init(answered: 210, cacheHits: 55), elapsed: 3,
+                             now: start + .seconds(3))
+        #expect(slow.members.map(\.requestsPerSecond) == [0, 21])
+        #expect(slow.answeredPerSecond == 50)
     }
 }

@@ -122,6 +122,9 @@ struct DemoView {
     let logFolder: String
     private var lastRequests: [IPv4Address: UInt64] = [:]
     private var lastTraffic = DemoTraffic.Counts()
+    /// When the previous frame was drawn: rates are per second of the real interval, which is
+    /// longer than a second after a scenario step held the loop (a takeover takes one).
+    private var lastFrame = ContinuousClock.now
     private var lastDispatcher: String?
     private var events: [String] = []
 
@@ -135,7 +138,11 @@ struct DemoView {
     /// A line for the event list (what the scenario did).
     mutating func note(_ event: String) { events.append(event) }
 
-    mutating func next(statuses: [IPv4Address: StatusReport], traffic: DemoTraffic.Counts, elapsed: Int) -> DemoFrame {
+    mutating func next(statuses: [IPv4Address: StatusReport], traffic: DemoTraffic.Counts, elapsed: Int,
+                       now: ContinuousClock.Instant = .now) -> DemoFrame {
+        let interval = now - lastFrame
+        lastFrame = now
+        let seconds = max(0.1, Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
         var members: [DemoFrame.Member] = []
         for address in config.ring.members {
             guard let report = statuses[address] else {
@@ -143,7 +150,7 @@ struct DemoView {
                 continue
             }
             let requests = report.service?.requests ?? 0
-            let rate = Double(requests &- (lastRequests[address] ?? requests))
+            let rate = Double(requests &- (lastRequests[address] ?? requests)) / seconds
             lastRequests[address] = requests
             members.append(.init(address: address.description, role: report.role, healthy: report.service?.healthy ?? true,
                                  requestsPerSecond: rate))
@@ -159,7 +166,7 @@ struct DemoView {
         let policy = statuses.values.first.map { "\($0.policy.name) (epoch \($0.policy.epoch))" } ?? config.dispatch.policy
         return DemoFrame(
             cluster: config.cluster.name, url: url, strategy: config.dispatch.strategy, policy: policy, elapsedSeconds: elapsed,
-            durationSeconds: duration, members: members, answeredPerSecond: Double(answered),
+            durationSeconds: duration, members: members, answeredPerSecond: Double(answered) / seconds,
             cacheHitRatio: answered > 0 ? Double(hits) / Double(answered) : nil, totals: traffic, logFolder: logFolder,
             events: events)
     }
