@@ -81,8 +81,10 @@ enum RawHTTPClient {
         }
         var exchange = try await promise.futureResult.get()
         if !exchange.closed {
-            // Give a server that is about to close a moment to do so, so `closed` is reliable.
-            try? await Task.sleep(for: .milliseconds(50))
+            // Give a server that is about to close a moment to do so, so `closed` is reliable: up
+            // to 2 s, because on a busy CI machine the close came after the 50 ms this once waited.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while channel.isActive, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
             exchange.closed = !channel.isActive
         }
         return exchange
