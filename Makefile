@@ -3,12 +3,12 @@ SWIFT ?= swift
 EXAMPLE_POLICY := examples/custom-policy
 EXAMPLE_STRATEGY := examples/custom-strategy
 
-.PHONY: demo ring-demo test build example-plugin tsan fuzz fuzz-smoke bench bench-l7 clean
+.PHONY: deps-demo deps-test demo ring-demo test build example-plugin tsan fuzz fuzz-smoke bench bench-l7 clean
 
 ## demo: the five-member cluster of examples/loopback.yaml on 127.0.0.1-127.0.0.5 (no root):
 ## the l7 dispatcher routes and caches, the others serve examples/www; a live screen until Ctrl-C
 ## (or DURATION seconds: make demo DURATION=20).
-demo: build
+demo: deps-demo build
 	.build/debug/sasha demo $(if $(DURATION),--duration $(DURATION))
 
 ## ring-demo: the ring alone: five members, kill -9 of the dispatcher, the failover.
@@ -24,7 +24,7 @@ ring-demo: build example-plugin
 ## failovers, partitions) run on their own: they keep the cores
 ## or the test pool's threads busy, and the socket tests beside them (proxies, web servers,
 ## timeouts) would starve into false failures (a proxy's 408 after its 10 s header timeout).
-test: build example-plugin
+test: deps-test build example-plugin
 	$(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
 	$(SWIFT) test --filter PolicyTests.ConcurrencyTests
 	$(SWIFT) test --filter UnderLoadTests
@@ -35,6 +35,14 @@ test: build example-plugin
 	cd $(EXAMPLE_STRATEGY) && $(SWIFT) test
 	$(MAKE) tsan
 	$(MAKE) fuzz-smoke
+
+## deps-demo, deps-test: the system packages each command needs (scripts/deps.sh): installed with
+## apt-get when missing and run as root; otherwise one line says what to install.
+deps-demo:
+	scripts/deps.sh demo
+
+deps-test:
+	scripts/deps.sh test
 
 build:
 	$(SWIFT) build
