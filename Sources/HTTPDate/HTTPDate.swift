@@ -1,28 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// HTTP dates (RFC 9110 §5.6.7) as seconds since the Unix epoch: the preferred IMF-fixdate
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms recipients must still accept,
 /// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
-/// Anything else is `nil`: for `Expires` that means "already expired". Pure arithmetic: no locale,
-/// no time zone database. Shared by the embedded web server and the l7 cache.
+/// Anything else is `nil` (for `Expires` that means "already expired"): the grammar is followed
+/// exactly, so `UTC`, a one-digit hour, a two-digit year in the fixdate form or doubled spaces
+/// are refused rather than guessed at. Names are compared case-insensitively, which the grammar
+/// does not require but costs nothing to accept. Pure arithmetic: no locale, no time zone
+/// database. Shared by the embedded web server and the l7 cache.
 public enum HTTPDate {
     private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
     private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// IMF-fixdate, the only form a sender may generate: `Sun, 06 Nov 1994 08:49:37 GMT`.
     public static func format(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = Int(seconds - days * 86_400)
+        let (days, secondOfDay) = split(seconds)
         let (year, month, day) = civil(fromDays: days)
         let weekday = weekdays[Int(((days % 7) + 7) % 7)]
         return "\(weekday), \(twoDigits(day)) \(monthNames[month - 1]) \(year) "
             + "\(twoDigits(secondOfDay / 3600)):\(twoDigits(secondOfDay / 60 % 60)):\(twoDigits(secondOfDay % 60)) GMT"
     }
 
+    /// `parse(_:now:)` with the system clock as `now`.
     public static func parse(_ text: String) -> Int64? {
+        parse(text, now: systemNow())
+    }
+
+    /// - Parameter now: seconds since the epoch, read only for an RFC 850 date: its two-digit
+    ///   year is the latest year with those digits that is not more than 50 years after `now`
+    ///   (RFC 9110 §5.6.7).
+    public static func parse(_ text: String, now: @autoclosure () -> Int64) -> Int64? {
         var text = text
-        return text.withUTF8 { bytes in
-            var scanner = DateScanner(bytes: bytes)
+        guard let parsed = text.withUTF8({ bytes -> HTTPDateScanner.Fields? in
+            var scanner = HTTPDateScanner(bytes: bytes)
             return scanner.parse()
-        }
+        }) else { return nil }
+        let year = parsed.isTwoDigitYear ? fullYear(endingIn: parsed.year, of: parsed, now: now()) : parsed.year
+        guard parsed.day >= 1, parsed.day <= daysInMonth(year: year, month: parsed.month) else { return nil }
+        return daysSinceEpoch(year: year, month: parsed.month, day: parsed.day) * 86_400 + parsed.secondOfDay
+    }
+
+    /// Seconds since the epoch by the system clock.
+    public static func systemNow() -> Int64 { Int64(time(nil)) }
+
+    /// RFC 9110 §5.6.7: a two-digit year "that appears to be more than 50 years in the future"
+    /// is the most recent past year with the same last two digits.
+    static func fullYear(endingIn lastTwoDigits: Int64, of date: HTTPDateScanner.Fields, now: Int64) -> Int64 {
+        let (nowDays, nowSecondOfDay) = split(now)
+        let today = civil(fromDays: nowDays)
+        let limitYear = today.year + 50
+        let limit = daysSinceEpoch(year: limitYear, month: Int64(today.month), day: Int64(today.day)) * 86_400
+            + nowSecondOfDay
+        let year = limitYear - ((limitYear - lastTwoDigits) % 100 + 100) % 100
+        let instant = daysSinceEpoch(year: year, month: date.month, day: date.day) * 86_400 + date.secondOfDay
+        return instant > limit ? year - 100 : year
+    }
+
+    /// Whole days since the epoch (rounded down, also before 1970) and the second within the day.
+    static func split(_ seconds: Int64) -> (days: Int64, secondOfDay: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return (days, seconds - days * 86_400)
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (the civil-from-days inverse, counted
@@ -60,117 +103,5 @@ public enum HTTPDate {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-}
-
-private struct DateScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
-    mutating func parse() -> Int64? {
-        skipSpaces()
-        guard letters() >= 3 else { return nil }  // the day name, not checked against the date
-        if take(.comma) {
-            skipSpaces()
-            guard let day = number(maxDigits: 2) else { return nil }
-            if take(UInt8(ascii: "-")) {
-                // RFC 850: 06-Nov-94
-                guard let month = month(), take(UInt8(ascii: "-")), let year = number(maxDigits: 4) else { return nil }
-                return finishZoned(year: Self.fullYear(year), month: month, day: day)
-            }
-            // IMF-fixdate: 06 Nov 1994 (a two-digit year, as some senders write, read as in RFC 850)
-            guard spaces(), let month = month(), spaces(), let year = number(maxDigits: 4) else { return nil }
-            return finishZoned(year: Self.fullYear(year), month: month, day: day)
-        }
-        // asctime: Nov  6 08:49:37 1994
-        guard spaces(), let month = month(), spaces(), let day = number(maxDigits: 2), spaces(),
-              let seconds = timeOfDay(), spaces(), let year = number(maxDigits: 4)
-        else { return nil }
-        skipSpaces()
-        guard index == bytes.count else { return nil }
-        return instant(year: year, month: month, day: day, secondsOfDay: seconds)
-    }
-
-    /// A two-digit year: 70-99 are 19xx, 00-69 are 20xx (the 1970 epoch rules out earlier dates).
-    private static func fullYear(_ year: Int64) -> Int64 {
-        year < 100 ? (year < 70 ? 2000 + year : 1900 + year) : year
-    }
-
-    /// ` 08:49:37 GMT` (or UTC, which senders use for the same zone) and the end.
-    private mutating func finishZoned(year: Int64, month: Int64, day: Int64) -> Int64? {
-        guard spaces(), let seconds = timeOfDay(), spaces() else { return nil }
-        let zoneStart = index
-        guard letters() == 3 else { return nil }
-        let zone = UnsafeBufferPointer(rebasing: bytes[zoneStart..<index])
-        guard zone.equalsLowercase("gmt") || zone.equalsLowercase("utc") else { return nil }
-        skipSpaces()
-        guard index == bytes.count else { return nil }
-        return instant(year: year, month: month, day: day, secondsOfDay: seconds)
-    }
-
-    private func instant(year: Int64, month: Int64, day: Int64, secondsOfDay: Int64) -> Int64? {
-        guard day >= 1, day <= HTTPDate.daysInMonth(year: year, month: month) else { return nil }
-        return HTTPDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400 + secondsOfDay
-    }
-
-    private mutating func timeOfDay() -> Int64? {
-        guard let hour = number(maxDigits: 2), take(UInt8(ascii: ":")),
-              let minute = number(maxDigits: 2), take(UInt8(ascii: ":")),
-              let second = number(maxDigits: 2),
-              hour < 24, minute < 60, second <= 60  // 60: a leap second, counted as the next one
-        else { return nil }
-        return hour * 3600 + minute * 60 + second
-    }
-
-    private static let months: [StaticString] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-
-    private mutating func month() -> Int64? {
-        let start = index
-        guard letters() == 3 else { return nil }
-        let name = UnsafeBufferPointer(rebasing: bytes[start..<index])
-        guard let offset = Self.months.firstIndex(where: { name.equalsLowercase($0) }) else { return nil }
-        return Int64(offset + 1)
-    }
-
-    private mutating func number(maxDigits: Int) -> Int64? {
-        var value: Int64 = 0
-        var digits = 0
-        while index < bytes.count, digits < maxDigits, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-            value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
-            digits += 1
-            index += 1
-        }
-        return digits == 0 ? nil : value
-    }
-
-    private mutating func letters() -> Int {
-        let start = index
-        while index < bytes.count, (bytes[index] | 0x20) >= UInt8(ascii: "a"), (bytes[index] | 0x20) <= UInt8(ascii: "z") {
-            index += 1
-        }
-        return index - start
-    }
-
-    private mutating func take(_ byte: UInt8) -> Bool {
-        guard index < bytes.count, bytes[index] == byte else { return false }
-        index += 1
-        return true
-    }
-
-    /// One or more spaces.
-    private mutating func spaces() -> Bool {
-        let start = index
-        skipSpaces()
-        return index > start
-    }
-
-    private mutating func skipSpaces() {
-        while index < bytes.count, bytes[index].isWhitespace { index += 1 }
     }
 }

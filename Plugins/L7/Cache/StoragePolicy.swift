@@ -73,8 +73,10 @@ enum StoragePolicy {
             lifetime = nanoseconds(seconds: maxAge)
         } else if expiresLines > 0 {
             // Unparsable, or two lines that may disagree: already expired (RFC 9111 §5.3).
-            guard expiresLines == 1, let expiresAt = expires.flatMap(HTTPDate.parse) else { return .refuse(.stale) }
-            let base = date.flatMap(HTTPDate.parse) ?? wallClock()
+            guard expiresLines == 1, let expiresAt = expires.flatMap({ HTTPDate.parse($0, now: wallClock()) }) else {
+                return .refuse(.stale)
+            }
+            let base = date.flatMap({ HTTPDate.parse($0, now: wallClock()) }) ?? wallClock()
             let (seconds, overflow) = expiresAt.subtractingReportingOverflow(base)
             lifetime = overflow ? 0 : nanoseconds(seconds: seconds)
         } else if isCacheableByDefault(response.status) {
