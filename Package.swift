@@ -94,6 +94,8 @@ let package = Package(
         .target(name: "HTTPDate"),
         // The L7 strategy's HTTP cache: what may be stored, for how long, and the bounded store.
         .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache"),
+        // The L7 strategy's HTTP/1.1 wire without I/O: heads read in place, framing, bodies, heads written.
+        .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Wire"),
         // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
         .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
         // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.
@@ -153,6 +155,7 @@ let package = Package(
         .testTarget(name: "SashaRingTests", dependencies: ["SashaRing", "SashaSDK"]),
         .testTarget(name: "SashaWebTests", dependencies: ["SashaWeb", "HTTPDate", "SashaSDK", "SashaTestSupport"] + nio),
         .testTarget(name: "HTTPCacheTests", dependencies: ["HTTPCache"] + nio),
+        .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire"] + nio),
         .testTarget(name: "HTTPDateTests", dependencies: ["HTTPDate"]),
         .testTarget(name: "SashaLinkTests", dependencies: ["SashaLink", "SashaSDK", "SashaTestSupport"]),
         .testTarget(name: "SashaPacketTests", dependencies: ["SashaPacket", "SashaSDK"]),
