@@ -25,15 +25,31 @@ struct CacheControlTests {
         #expect(parsed.sharedMaxAge == 5)
     }
 
-    @Test func badNumbersAreIgnored() {
-        let parsed = CacheControl(parsing: "max-age=-1, max-age=abc, max-age=, max-age=1.5, s-maxage=10, max-age")
-        #expect(parsed.maxAge == nil)
-        #expect(parsed.sharedMaxAge == 10)
+    /// Invalid freshness is stale (RFC 9111 §4.2.1), not absent: absent would let `Expires` or a
+    /// heuristic decide.
+    @Test(arguments: ["-1", "-3600", "abc", "", "1.5", "60a", "+60", "'60'", "\"-1\"", "\"\""])
+    func anInvalidAgeArgumentReadsAsZero(argument: String) {
+        let parsed = CacheControl(parsing: "max-age=\(argument), s-maxage=\(argument), min-fresh=\(argument)")
+        #expect(parsed.maxAge == 0)
+        #expect(parsed.sharedMaxAge == 0)
+        #expect(parsed.minFresh == 0)
+    }
+
+    @Test func anAgeDirectiveWithoutArgumentReadsAsZero() {
+        #expect(CacheControl(parsing: "max-age").maxAge == 0)
+        #expect(CacheControl(parsing: "public, s-maxage, max-age=60").sharedMaxAge == 0)
+    }
+
+    @Test func anInvalidAgeBeatsAValidOne() {
+        #expect(CacheControl(parsing: "max-age=60, max-age=abc").maxAge == 0)
+        #expect(CacheControl(HTTPHeaders([("Cache-Control", "max-age=-1"), ("Cache-Control", "max-age=60")])).maxAge == 0)
     }
 
     @Test func hugeAgesAreClampedNotTrapped() {
-        let parsed = CacheControl(parsing: "max-age=99999999999999999999999999999")
+        let parsed = CacheControl(parsing: "max-age=99999999999999999999999999999, s-maxage=2147483649")
         #expect(parsed.maxAge == 1 << 31)
+        #expect(parsed.sharedMaxAge == 1 << 31)
+        #expect(CacheControl(parsing: "max-age=2147483647").maxAge == 2_147_483_647)
     }
 
     @Test func junkAndSpacingAreSkipped() {
@@ -41,9 +57,12 @@ struct CacheControlTests {
         #expect(parsed.maxAge == 60)
         #expect(parsed.noStore)
         #expect(CacheControl(parsing: "") == CacheControl())
-        // An unterminated quoted argument runs to the end: nothing after it is a directive.
-        #expect(CacheControl(parsing: "max-age=\"60, no-store") == CacheControl())
-        #expect(CacheControl(parsing: "max-age=\"6\\") == CacheControl())
+        // An unterminated quoted argument runs to the end: nothing after it is a directive, and
+        // the argument itself is not a number.
+        var unterminated = CacheControl()
+        unterminated.maxAge = 0
+        #expect(CacheControl(parsing: "max-age=\"60, no-store") == unterminated)
+        #expect(CacheControl(parsing: "max-age=\"6\\") == unterminated)
     }
 
     @Test func unknownDirectivesDoNotMatchKnownPrefixes() {

@@ -4,11 +4,14 @@ import NIOHTTP1
 /// The `Cache-Control` directives a shared cache acts on (RFC 9111 §5.2), parsed from every
 /// `Cache-Control` line of a request or a response.
 ///
-/// Parsing is forgiving, because the header comes from clients and servers we do not control:
-/// names are case-insensitive, arguments may be tokens or quoted strings (a quoted comma does not
-/// end a directive), junk after an argument is skipped up to the next comma, and a number that is
-/// not a delta-seconds is ignored. When a directive appears twice the most restrictive reading
-/// wins: any flag stays set, and of two ages the smaller counts.
+/// Parsing is forgiving about shape, because the header comes from clients and servers we do not
+/// control: names are case-insensitive, arguments may be tokens or quoted strings (RFC 9111 §5.2
+/// asks recipients to accept both, and a quoted comma does not end a directive), and junk after
+/// an argument is skipped up to the next comma. It is not forgiving about ages: an age directive
+/// whose argument is missing or not a delta-seconds (`max-age=-1`, `max-age='60'`, `max-age=`)
+/// reads as 0, so the response is stale (RFC 9111 §4.2.1 encourages that) rather than given a
+/// lifetime nobody chose. When a directive appears twice the most restrictive reading wins: any
+/// flag stays set, and of two ages the smaller counts.
 public struct CacheControl: Sendable, Equatable {
     public var noStore = false
     /// Set by `no-cache` with or without a field list (storing with the fields removed is not
@@ -20,11 +23,11 @@ public struct CacheControl: Sendable, Equatable {
     public var mustRevalidate = false
     public var proxyRevalidate = false
     public var onlyIfCached = false
-    /// Seconds; `max-age`.
+    /// Seconds; `max-age` (0 when its argument is invalid).
     public var maxAge: Int64?
-    /// Seconds; `s-maxage` (shared caches only, beats `max-age`).
+    /// Seconds; `s-maxage` (shared caches only, beats `max-age`; 0 when invalid).
     public var sharedMaxAge: Int64?
-    /// Seconds; request `min-fresh`.
+    /// Seconds; request `min-fresh` (0 when invalid, which asks for nothing).
     public var minFresh: Int64?
 
     public init() {}
@@ -104,28 +107,21 @@ public struct CacheControl: Sendable, Equatable {
         } else if name.equalsLowercase("only-if-cached") {
             onlyIfCached = true
         } else if name.equalsLowercase("max-age") {
-            maxAge = Self.smaller(maxAge, Self.deltaSeconds(argument))
+            maxAge = Self.smaller(maxAge, Self.seconds(argument))
         } else if name.equalsLowercase("s-maxage") {
-            sharedMaxAge = Self.smaller(sharedMaxAge, Self.deltaSeconds(argument))
+            sharedMaxAge = Self.smaller(sharedMaxAge, Self.seconds(argument))
         } else if name.equalsLowercase("min-fresh") {
-            minFresh = Self.smaller(minFresh, Self.deltaSeconds(argument))
+            minFresh = Self.smaller(minFresh, Self.seconds(argument))
         }
     }
 
-    private static func smaller(_ old: Int64?, _ new: Int64?) -> Int64? {
-        guard let new else { return old }
+    private static func smaller(_ old: Int64?, _ new: Int64) -> Int64 {
         guard let old else { return new }
         return min(old, new)
     }
 
-    /// RFC 9111 §1.2.2: digits only; a value too large for the cache is taken as 2^31.
-    private static func deltaSeconds(_ argument: UnsafeBufferPointer<UInt8>?) -> Int64? {
-        guard let argument, !argument.isEmpty else { return nil }
-        var value: Int64 = 0
-        for byte in argument {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = min(value * 10 + Int64(byte - UInt8(ascii: "0")), 1 << 31)
-        }
-        return value
+    /// An age argument; missing or invalid reads as 0 (see the type's comment).
+    private static func seconds(_ argument: UnsafeBufferPointer<UInt8>?) -> Int64 {
+        argument.flatMap(DeltaSeconds.parse) ?? 0
     }
 }
