@@ -48,10 +48,21 @@ struct FreshnessTests {
         #expect(cache.lookup(get, now: 30 * second, whenFilled: noCallback).fill != nil)
     }
 
-    @Test(arguments: ["0", "-1", "yesterday", "Wed, 21 Oct 2015 07:27:59 GMT", wallNowHTTP])
+    @Test(arguments: [
+        "0", "-1", "yesterday", "Wed, 21 Oct 2015 07:27:59 GMT", wallNowHTTP,
+        // The http-tests cache-tests freshness-expires-invalid-* shapes, all in the future if misread.
+        "Thu, 18 Aug 2050 02:01:18 UTC", "Thu, 18 Aug 50 02:01:18 GMT", "Thu, 18  Aug  2050 02:01:18 GMT",
+        "Thu, 18-Aug-2050 02:01:18 GMT", "Thu, 18 Aug 2050 2:01:18 GMT", "Thu 18 Aug 2050 02:01:18 GMT",
+    ])
     func invalidOrPastExpiresIsAlreadyExpired(expires: String) {
         let cache = makeCache()
         #expect(!play(cache, get, response(.ok, [("Date", wallNowHTTP), ("Expires", expires)]), at: 0))
+    }
+
+    @Test(arguments: ["Thursday, 18-Aug-50 02:01:18 GMT", "Thu Aug 18 02:01:18 2050", "THU, 18 AUG 2050 02:01:18 gmt"])
+    func obsoleteAndOddlyCasedExpiresStillCount(expires: String) {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Date", wallNowHTTP), ("Expires", expires)]), at: 0))
     }
 
     @Test func twoExpiresLinesAreAlreadyExpired() {
@@ -65,11 +76,35 @@ struct FreshnessTests {
         #expect(play(cache, get, response(.ok, [("Expires", "0"), ("Cache-Control", "max-age=5")]), at: 0))
     }
 
-    @Test func defaultTTLExpires() {
-        let cache = makeCache(defaultTTL: .milliseconds(1500))
-        #expect(play(cache, get, response(.ok), at: 0))
-        #expect(cache.lookup(get, now: 1_499_999_999, whenFilled: noCallback).hit != nil)
-        #expect(cache.lookup(get, now: 1_500_000_000, whenFilled: noCallback).fill != nil)
+    /// Rather than absent (which would hand the decision to `Expires` or a heuristic):
+    /// http-tests cache-tests `freshness-max-age-negative` and `-single-quoted`.
+    @Test(arguments: [
+        "max-age=-3600", "max-age='3600'", "max-age=abc", "max-age=", "max-age", "max-age=3600a",
+        "s-maxage=-1, max-age=3600", "max-age=3600, max-age=x", "public, s-maxage=''",
+    ])
+    func anInvalidMaxAgeMakesTheResponseStale(cacheControl: String) {
+        let cache = makeCache(defaultTTL: .seconds(60))
+        let headers = [
+            ("Cache-Control", cacheControl), ("Date", wallNowHTTP), ("Expires", "Wed, 21 Oct 2015 08:28:00 GMT"),
+            ("Last-Modified", "Tue, 20 Oct 2015 07:28:00 GMT"),
+        ]
+        #expect(!play(cache, get, response(.ok, headers), at: 0))
+    }
+
+    /// RFC 9111 §5.2 asks recipients to accept the quoted form they may not send.
+    @Test func aDoubleQuotedMaxAgeCounts() {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Cache-Control", #"max-age="30""#)]), at: 0))
+        #expect(cache.lookup(get, now: 29 * second, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(get, now: 30 * second, whenFilled: noCallback).fill != nil)
+    }
+
+    @Test(arguments: ["max-age=2147483648", "max-age=99999999999", "s-maxage=99999999999999999999999"])
+    func anOverflowingMaxAgeIsTwoToThe31Seconds(cacheControl: String) {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Cache-Control", cacheControl)]), at: 0))
+        #expect(cache.lookup(get, now: (1 << 31) * second - 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(get, now: (1 << 31) * second, whenFilled: noCallback).fill != nil)
     }
 
     @Test func zeroMaxAgeIsNotStored() {
@@ -91,7 +126,51 @@ struct FreshnessTests {
     @Test func responseOlderThanItsLifetimeIsNotStored() {
         let cache = makeCache()
         #expect(!play(cache, get, response(.ok, [("Cache-Control", "max-age=60"), ("Age", "60")]), at: 0))
-        #expect(play(cache, get, response(.ok, [("Cache-Control", "max-age=60"), ("Age", "junk")]), at: 0))
+    }
+
+    /// http-tests cache-tests `age-parse-prefix-twoline` and `-suffix-twoline`.
+    @Test func theFirstAgeLineCounts() {
+        #expect(play(makeCache(), get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", "0"), ("Age", "7200")]), at: 0))
+        #expect(!play(makeCache(), get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", "7200"), ("Age", "0")]), at: 0))
+        #expect(!play(makeCache(), get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", "7200"), ("Age", "x")]), at: 0))
+    }
+
+    /// http-tests cache-tests `age-parse-suffix` and `age-parse-prefix`: one line holding a list.
+    @Test func theFirstElementOfAnAgeLineCounts() {
+        let cache = makeCache()
+        #expect(!play(cache, get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", "7200, 0")]), at: 0))
+        #expect(!play(cache, get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", " 7200 ,0")]), at: 0))
+        #expect(play(cache, get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", "0, 7200")]), at: 0))
+    }
+
+    /// http-tests cache-tests `age-parse-nonnumeric`, `-negative` and `-float` expect the response
+    /// to be used as if it had no `Age`.
+    @Test(arguments: ["junk", "-7200", "7200.0", "10a", "", "0x10"])
+    func anAgeThatIsNotANumberIsIgnored(age: String) {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Cache-Control", "max-age=3600"), ("Age", age)]), at: 0))
+        let hit = cache.lookup(get, now: 1 * second, whenFilled: noCallback).hit
+        #expect(hit?.responseHead(now: 1 * second).headers["Age"] == ["1"])
+    }
+
+    @Test(arguments: ["2147483647", "2147483648", "99999999999999999999999"])
+    func aHugeAgeIsStaleNotWrapped(age: String) {
+        let cache = makeCache()
+        #expect(!play(cache, get, response(.ok, [("Cache-Control", "max-age=2147483647"), ("Age", age)]), at: 0))
+    }
+
+    /// http-tests cache-tests `cc-resp-must-revalidate-stale`. There is no revalidation: a stale
+    /// entry is dropped and the request is a miss, which `must-revalidate` allows; it is never
+    /// served stale, not even to `only-if-cached` (RFC 9111 §5.2.2.2).
+    @Test func aStaleMustRevalidateResponseIsNeverServed() {
+        let cache = makeCache()
+        let headers = [("Cache-Control", "max-age=2, must-revalidate"), ("ETag", "\"abcd\"")]
+        #expect(play(cache, get, response(.ok, headers), at: 0))
+        #expect(cache.lookup(get, now: 1 * second, whenFilled: noCallback).hit != nil)
+        let cacheOnly = request(.GET, "/page", [("Cache-Control", "only-if-cached")])
+        #expect(cache.lookup(cacheOnly, now: 2 * second, whenFilled: noCallback).isOnlyIfCachedMiss)
+        #expect(cache.lookup(get, now: 2 * second, whenFilled: noCallback).fill != nil)
+        #expect(cache.statistics.expirations == 1)
     }
 
     @Test func bodyThatOutlivesItsFreshnessIsNotStored() {

@@ -67,6 +67,38 @@ struct RequestRulesTests {
         #expect(cache.lookup(conditional, now: 1, whenFilled: noCallback).hit != nil)
     }
 
+    /// RFC 9111 §5.2.1.7; http-tests cache-tests `ccreq-oic`.
+    @Test func onlyIfCachedIsServedFromTheStoreOrRefusedNeverFetched() {
+        let cache = makeCache()
+        let cacheOnly = request(.GET, "/page", [("Cache-Control", "max-age=600, only-if-cached")])
+        #expect(cache.lookup(cacheOnly, now: 0, whenFilled: noCallback).isOnlyIfCachedMiss)
+        #expect(cache.statistics.misses == 0)
+        #expect(play(cache, get, fresh, at: 0))
+        #expect(cache.lookup(cacheOnly, now: 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(request(.HEAD, "/page", [("Cache-Control", "only-if-cached")]), now: 1, whenFilled: noCallback).hit != nil)
+        #expect(cache.lookup(cacheOnly, now: 60 * second, whenFilled: noCallback).isOnlyIfCachedMiss)
+    }
+
+    @Test func onlyIfCachedDoesNotWaitForAnotherFill() {
+        let cache = makeCache()
+        let leader = cache.lookup(get, now: 0, whenFilled: noCallback).fill
+        #expect(leader != nil)
+        let cacheOnly = request(.GET, "/page", [("Cache-Control", "only-if-cached")])
+        #expect(cache.lookup(cacheOnly, now: 0, whenFilled: noCallback).isOnlyIfCachedMiss)
+        leader?.abandon()
+    }
+
+    /// What the store cannot answer may not go upstream either.
+    @Test(arguments: [
+        [("Range", "bytes=0-3")], [("Cache-Control", "no-cache")], [("Pragma", "no-cache")], [("If-None-Match", "\"v1\"")],
+        [("Cache-Control", "no-store")],
+    ])
+    func onlyIfCachedWithWhatTheStoreCannotServeIsRefused(headers: [(String, String)]) {
+        let cache = makeCache()
+        let cacheOnly = request(.GET, "/page", [("Cache-Control", "only-if-cached")] + headers)
+        #expect(cache.lookup(cacheOnly, now: 0, whenFilled: noCallback).isOnlyIfCachedMiss)
+    }
+
     @Test func rangeRequestsBypass() {
         let cache = makeCache()
         #expect(play(cache, get, fresh, at: 0))

@@ -12,7 +12,7 @@ let wallNow: Int64 = 1_445_412_480
 let wallNowHTTP = "Wed, 21 Oct 2015 07:28:00 GMT"
 
 func makeCache(
-    enabled: Bool = true, maxBytes: Int = 1 << 20, maxObjectBytes: Int = 64 << 10, defaultTTL: Duration = .seconds(60)
+    enabled: Bool = true, maxBytes: Int = 1 << 20, maxObjectBytes: Int = 64 << 10, defaultTTL: Duration = .zero
 ) -> ResponseCache {
     ResponseCache(
         options: CacheOptions(enabled: enabled, maxBytes: maxBytes, maxObjectBytes: maxObjectBytes, defaultTTL: defaultTTL),
@@ -40,12 +40,14 @@ extension CacheLookup {
     var fill: CacheFill? { if case .fill(let fill) = self { fill } else { nil } }
     var isWait: Bool { if case .wait = self { true } else { false } }
     var isBypass: Bool { if case .bypass = self { true } else { false } }
+    var isOnlyIfCachedMiss: Bool { if case .onlyIfCachedMiss = self { true } else { false } }
     var kind: String {
         switch self {
         case .hit: "hit"
         case .fill: "fill"
         case .wait: "wait"
         case .bypass: "bypass"
+        case .onlyIfCachedMiss: "only-if-cached miss"
         }
     }
 }

@@ -12,7 +12,8 @@ public final class CacheFill: @unchecked Sendable {
     private let flight: ResponseCache.FlightKey
     private let id: UInt64
     private let request: HTTPHeaders
-    private let requestIsAuthorized: Bool
+    /// What the leading request allows (sharing with `Authorization`, heuristics with `Cookie`).
+    private let policy: RequestPolicy
     /// The response being collected, between a storable `begin` and `finish`.
     private var pending: Pending?
     /// The flight is over (stored, refused or abandoned): every later call is a no-op.
@@ -28,15 +29,12 @@ public final class CacheFill: @unchecked Sendable {
         var answersAuthorized: Bool
     }
 
-    init(
-        cache: ResponseCache, flight: ResponseCache.FlightKey, id: UInt64, request: HTTPHeaders,
-        requestIsAuthorized: Bool
-    ) {
+    init(cache: ResponseCache, flight: ResponseCache.FlightKey, id: UInt64, request: HTTPHeaders, policy: RequestPolicy) {
         self.cache = cache
         self.flight = flight
         self.id = id
         self.request = request
-        self.requestIsAuthorized = requestIsAuthorized
+        self.policy = policy
     }
 
     deinit {
@@ -53,7 +51,7 @@ public final class CacheFill: @unchecked Sendable {
     public func begin(_ head: HTTPResponseHead, now: UInt64) {
         guard !isComplete, pending == nil else { return }
         let decision = StoragePolicy.decide(
-            head, requestIsAuthorized: requestIsAuthorized, defaultTTL: cache.defaultTTL, wallClock: cache.wallClock
+            head, for: policy, defaultTTL: cache.defaultTTL, wallClock: cache.wallClock
         )
         guard case .store(let lifetime, let initialAge, let vary, let answersAuthorized) = decision else {
             return complete(storing: nil)

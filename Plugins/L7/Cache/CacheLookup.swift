@@ -13,4 +13,7 @@ public enum CacheLookup: Sendable {
     /// upstream answer (`no-cache`, `max-age`, `Authorization`) while another fetch runs. Go
     /// upstream, do not fill.
     case bypass
+    /// The request said `only-if-cached` and nothing stored answers it: reply 504 Gateway
+    /// Timeout without contacting a server (RFC 9111 §5.2.1.7).
+    case onlyIfCachedMiss
 }

@@ -6,15 +6,18 @@ public struct CacheOptions: Sendable, Equatable {
     public var maxBytes: Int
     /// A response whose body is larger is not stored (and a fill that grows past it is abandoned).
     public var maxObjectBytes: Int
-    /// Freshness given to responses without `max-age`, `s-maxage` or `Expires`, for the statuses
-    /// that RFC 9110 calls cacheable by default.
+    /// The most heuristic freshness (RFC 9111 §4.2.2) a response without `max-age`, `s-maxage` or
+    /// `Expires` may get, and only when it has `Last-Modified`, a heuristically cacheable status
+    /// (or `public`), and the request had no `Cookie`; capped at a tenth of `Date - Last-Modified`.
+    /// Zero, the default, stores nothing that does not say how long it stays fresh: a guess is
+    /// the operator's to make.
     public var defaultTTL: Duration
 
     public init(
         enabled: Bool = true,
         maxBytes: Int = 64 << 20,
         maxObjectBytes: Int = 1 << 20,
-        defaultTTL: Duration = .seconds(60)
+        defaultTTL: Duration = .zero
     ) {
         self.enabled = enabled
         self.maxBytes = maxBytes

@@ -23,6 +23,11 @@ struct RequestPolicy: Sendable, Equatable {
     var mayStore: Bool
     /// `Authorization`: only entries (and responses) marked `public` or `s-maxage` may be shared.
     var isAuthorized: Bool
+    /// `Cookie`: the answer may be personal though it does not say so, so only explicit
+    /// freshness (never the heuristic one) lets it be stored.
+    var hasCookie = false
+    /// `only-if-cached` (RFC 9111 §5.2.1.7): a miss is answered 504, never fetched.
+    var onlyIfCached = false
     /// Request `max-age` (seconds): an older entry does not answer it.
     var maxAge: Int64?
     /// Request `min-fresh` (seconds): the entry must stay fresh at least that much longer.
@@ -43,12 +48,15 @@ struct RequestPolicy: Sendable, Equatable {
             isHead: isHead, mayUseStored: true, mayStore: true, isAuthorized: false, maxAge: nil, minFresh: nil
         )
         var cacheControl: CacheControl?
+        var isRange = false
         for (name, value) in request.headers {
             switch name.utf8.count {
             case 5 where name.equalsASCIICaseInsensitive("range"):
-                return .bypass(.range)
+                isRange = true
             case 6 where name.equalsASCIICaseInsensitive("pragma"):
                 if CacheControl(parsing: value).noCache { policy.mayUseStored = false }
+            case 6 where name.equalsASCIICaseInsensitive("cookie"):
+                policy.hasCookie = true
             case 13 where name.equalsASCIICaseInsensitive("authorization"):
                 policy.isAuthorized = true
             case 8 where name.equalsASCIICaseInsensitive("if-match") || name.equalsASCIICaseInsensitive("if-range"),
@@ -70,6 +78,13 @@ struct RequestPolicy: Sendable, Equatable {
             if cacheControl.noStore { policy.mayStore = false }
             policy.maxAge = cacheControl.maxAge
             policy.minFresh = cacheControl.minFresh
+            policy.onlyIfCached = cacheControl.onlyIfCached
+        }
+        if isRange {
+            // Ranges are not served from the store; one that may not go upstream gets its 504.
+            guard policy.onlyIfCached else { return .bypass(.range) }
+            policy.mayUseStored = false
+            policy.mayStore = false
         }
         return .lookup(policy)
     }

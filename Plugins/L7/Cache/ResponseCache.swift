@@ -114,6 +114,7 @@ public final class ResponseCache: Sendable {
             case fill(FlightKey, UInt64)
             case wait
             case bypass
+            case onlyIfCachedMiss
         }
         let outcome: Outcome = state.withLock { state in
             if policy.mayUseStored,
@@ -122,6 +123,8 @@ public final class ResponseCache: Sendable {
                 state.hits += 1
                 return .hit(entry)
             }
+            // Not even a running fill may answer it: its waiters go upstream when it stores nothing.
+            if policy.onlyIfCached { return .onlyIfCachedMiss }
             guard policy.mayStore else {
                 state.missBypasses += 1
                 return .bypass
@@ -153,15 +156,14 @@ public final class ResponseCache: Sendable {
             return .hit(CachedResponse(entry, forHead: policy.isHead))
         case .fill(let flightKey, let id):
             return .fill(
-                CacheFill(
-                    cache: self, flight: flightKey, id: id, request: request.headers,
-                    requestIsAuthorized: policy.isAuthorized
-                )
+                CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy)
             )
         case .wait:
             return .wait
         case .bypass:
             return .bypass
+        case .onlyIfCachedMiss:
+            return .onlyIfCachedMiss
         }
     }
 

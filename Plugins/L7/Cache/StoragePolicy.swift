@@ -1,8 +1,8 @@
 import HTTPDate
 import NIOHTTP1
 
-/// Whether a shared cache may store a response, and for how long it stays fresh (RFC 9111 §3 and
-/// §4.2.1). Pure: the caller passes the clock readings.
+/// Whether a shared cache may store a response, and for how long it stays fresh (RFC 9111 §3,
+/// §4.2.1 and §4.2.2). Pure: the caller passes the clock readings.
 enum StoragePolicy {
     enum Decision: Sendable, Equatable {
         case store(lifetime: UInt64, initialAge: UInt64, vary: [String], answersAuthorized: Bool)
@@ -13,22 +13,24 @@ enum StoragePolicy {
         case status, noStore, noCache, isPrivate, setCookie, varyStar, authorization, noFreshness, stale, tooLarge
     }
 
-    /// Statuses that RFC 9110 §15.1 calls heuristically cacheable: the only ones given the
-    /// default TTL when the response says nothing about freshness.
-    static func isCacheableByDefault(_ status: HTTPResponseStatus) -> Bool {
+    /// Statuses that RFC 9110 §15.1 calls heuristically cacheable: without explicit freshness
+    /// only these (or a `public` response) may be given a heuristic lifetime (RFC 9111 §4.2.2).
+    static func isHeuristicallyCacheable(_ status: HTTPResponseStatus) -> Bool {
         switch status.code {
-        case 200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501: true
+        case 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501: true
         default: false
         }
     }
 
     /// - Parameters:
-    ///   - defaultTTL: nanoseconds of freshness for default-cacheable statuses without explicit
-    ///     freshness.
-    ///   - wallClock: seconds since the epoch now, for `Expires` when the response has no `Date`.
+    ///   - request: what the leading request allows (`Authorization`, `Cookie`).
+    ///   - defaultTTL: nanoseconds; the most heuristic freshness a response without explicit
+    ///     freshness may get. 0 means none.
+    ///   - wallClock: seconds since the epoch now, for `Expires` and `Last-Modified` when the
+    ///     response has no `Date`, and for the century of an RFC 850 date.
     static func decide(
         _ response: HTTPResponseHead,
-        requestIsAuthorized: Bool,
+        for request: RequestPolicy,
         defaultTTL: UInt64,
         wallClock: () -> Int64
     ) -> Decision {
@@ -40,13 +42,13 @@ enum StoragePolicy {
         var expires: String?
         var expiresLines = 0
         var date: String?
-        var upstreamAge: Int64 = 0
+        var lastModified: String?
+        var upstreamAge: Int64?
         for (name, value) in response.headers {
             switch name.utf8.count {
             case 3 where name.equalsASCIICaseInsensitive("age"):
-                if let seconds = Int64(value.trimmingWhitespaceString()), seconds > 0 {
-                    upstreamAge = max(upstreamAge, seconds)
-                }
+                // The first line counts; one that is not a number is ignored.
+                if upstreamAge == nil { upstreamAge = DeltaSeconds.age(value) ?? 0 }
             case 4 where name.equalsASCIICaseInsensitive("date"):
                 date = value
             case 7 where name.equalsASCIICaseInsensitive("expires"):
@@ -56,6 +58,8 @@ enum StoragePolicy {
                 return .refuse(.setCookie)
             case 13 where name.equalsASCIICaseInsensitive("cache-control"):
                 cacheControl.merge(value)
+            case 13 where name.equalsASCIICaseInsensitive("last-modified"):
+                lastModified = value
             default:
                 continue
             }
@@ -63,9 +67,10 @@ enum StoragePolicy {
         if cacheControl.noStore { return .refuse(.noStore) }
         if cacheControl.noCache { return .refuse(.noCache) }
         if cacheControl.isPrivate { return .refuse(.isPrivate) }
-        if requestIsAuthorized, !cacheControl.allowsSharingAuthorized { return .refuse(.authorization) }
+        if request.isAuthorized, !cacheControl.allowsSharingAuthorized { return .refuse(.authorization) }
         guard let vary = VarySelection.names(of: response.headers) else { return .refuse(.varyStar) }
 
+        func parse(_ text: String?) -> Int64? { text.flatMap { HTTPDate.parse($0, now: wallClock()) } }
         let lifetime: UInt64
         if let sharedMaxAge = cacheControl.sharedMaxAge {
             lifetime = nanoseconds(seconds: sharedMaxAge)
@@ -73,26 +78,29 @@ enum StoragePolicy {
             lifetime = nanoseconds(seconds: maxAge)
         } else if expiresLines > 0 {
             // Unparsable, or two lines that may disagree: already expired (RFC 9111 §5.3).
-            guard expiresLines == 1, let expiresAt = expires.flatMap({ HTTPDate.parse($0, now: wallClock()) }) else {
-                return .refuse(.stale)
-            }
-            let base = date.flatMap({ HTTPDate.parse($0, now: wallClock()) }) ?? wallClock()
-            let (seconds, overflow) = expiresAt.subtractingReportingOverflow(base)
-            lifetime = overflow ? 0 : nanoseconds(seconds: seconds)
-        } else if isCacheableByDefault(response.status) {
-            lifetime = defaultTTL
+            guard expiresLines == 1, let expiresAt = parse(expires) else { return .refuse(.stale) }
+            lifetime = nanoseconds(seconds: secondsFrom(parse(date) ?? wallClock(), to: expiresAt))
         } else {
-            return .refuse(.noFreshness)
+            // Heuristic freshness (RFC 9111 §4.2.2), only as far as the operator allows and the
+            // origin's own history suggests: a tenth of the time since it last changed.
+            guard defaultTTL > 0, !request.hasCookie,
+                  isHeuristicallyCacheable(response.status) || cacheControl.isPublic,
+                  let modifiedAt = parse(lastModified)
+            else { return .refuse(.noFreshness) }
+            let unchanged = secondsFrom(modifiedAt, to: parse(date) ?? wallClock())
+            lifetime = min(defaultTTL, nanoseconds(seconds: unchanged / 10))
         }
-        let initialAge = nanoseconds(seconds: upstreamAge)
+        let initialAge = nanoseconds(seconds: upstreamAge ?? 0)
         guard lifetime > initialAge else { return .refuse(.stale) }
         return .store(
             lifetime: lifetime, initialAge: initialAge, vary: vary,
             answersAuthorized: cacheControl.allowsSharingAuthorized
         )
     }
-}
 
-extension String {
-    func trimmingWhitespaceString() -> String { String(self[...].trimmingWhitespace()) }
+    /// `end - start` in seconds, 0 when negative or beyond `Int64`.
+    private static func secondsFrom(_ start: Int64, to end: Int64) -> Int64 {
+        let (seconds, overflow) = end.subtractingReportingOverflow(start)
+        return overflow ? 0 : max(0, seconds)
+    }
 }

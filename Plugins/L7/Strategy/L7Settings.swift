@@ -35,6 +35,8 @@ struct L7Settings: Sendable {
         var enabled: Bool
         var maxBytes: Int
         var maxObjectBytes: Int
+        /// `default_ttl_s`: the most heuristic freshness for answers with `Last-Modified` and no
+        /// explicit freshness (HTTPCache decides where it applies); 0, the default, means none.
         var defaultTTLSeconds: Int
     }
 
@@ -76,7 +78,7 @@ struct L7Settings: Sendable {
             enabled: try cacheOptions.bool("enabled", default: true),
             maxBytes: try cacheOptions.int("max_bytes", default: 64 << 20, in: 0...(1 << 40)),
             maxObjectBytes: try cacheOptions.int("max_object_bytes", default: 1 << 20, in: 0...(1 << 32)),
-            defaultTTLSeconds: try cacheOptions.int("default_ttl_s", default: 60, in: 0...31_536_000))
+            defaultTTLSeconds: try cacheOptions.int("default_ttl_s", default: 0, in: 0...31_536_000))
         try cacheOptions.rejectUnknownKeys()
 
         threads = try options.int("threads", default: 0, in: 0...1_024)

@@ -30,6 +30,9 @@ extension ProxyHandler {
             return true
         case .bypass:
             return false
+        case .onlyIfCachedMiss:
+            fail(exchange, status: .gatewayTimeout, closeClient: false)
+            return true
         }
     }
 
