@@ -31,9 +31,9 @@ struct HTTPDateScanner {
         let fields: Fields?
         if take(.comma) {
             if dayName.isOne(of: Self.shortDays) {
-                fields = imfFixdate()
+                fields = zonedDate(separator: .space, yearDigits: 4)
             } else if dayName.isOne(of: Self.longDays) {
-                fields = rfc850Date()
+                fields = zonedDate(separator: .dash, yearDigits: 2)
             } else {
                 return nil
             }
@@ -46,20 +46,13 @@ struct HTTPDateScanner {
         return fields
     }
 
-    /// `, 06 Nov 1994 08:49:37 GMT` after the day name.
-    private mutating func imfFixdate() -> Fields? {
-        guard take(.space), let day = digits(2), take(.space), let month = month(), take(.space),
-              let year = digits(4), take(.space), let second = timeOfDay(), gmt()
+    /// `, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate: spaces, four-digit year) or
+    /// `, 06-Nov-94 08:49:37 GMT` (RFC 850: dashes, two-digit year) after the day name.
+    private mutating func zonedDate(separator: UInt8, yearDigits: Int) -> Fields? {
+        guard take(.space), let day = digits(2), take(separator), let month = month(), take(separator),
+              let year = digits(yearDigits), take(.space), let second = timeOfDay(), gmt()
         else { return nil }
-        return Fields(year: year, isTwoDigitYear: false, month: month, day: day, secondOfDay: second)
-    }
-
-    /// `, 06-Nov-94 08:49:37 GMT` after the day name.
-    private mutating func rfc850Date() -> Fields? {
-        guard take(.space), let day = digits(2), take(.dash), let month = month(), take(.dash),
-              let year = digits(2), take(.space), let second = timeOfDay(), gmt()
-        else { return nil }
-        return Fields(year: year, isTwoDigitYear: true, month: month, day: day, secondOfDay: second)
+        return Fields(year: year, isTwoDigitYear: yearDigits == 2, month: month, day: day, secondOfDay: second)
     }
 
     /// ` Nov  6 08:49:37 1994` (or ` Nov 16 …`) after the day name.
