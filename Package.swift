@@ -165,7 +165,8 @@ let package = Package(
         // The l7 strategy in-process (real sockets on loopback) and through its .so.
         .testTarget(
             name: "L7Tests",
-            dependencies: ["L7Strategy", "HTTPCache", "SashaCore", "SashaSDK", "SashaTestSupport"] + nio
+            dependencies: ["L7Strategy", "HTTPCache", "SashaCore", "SashaSDK", "SashaTestSupport",
+                           .product(name: "NIOWebSocket", package: "swift-nio")] + nio
         ),
         // The deterministic simulator: the real ring state machine, hundreds of members, virtual
         // time, a network that drops, delays, duplicates and reorders; seeded and replayable.

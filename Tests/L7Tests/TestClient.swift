@@ -116,8 +116,13 @@ enum RawClient {
         try await exchange([request], with: address, port: port, pause: .zero, timeout: timeout)
     }
 
-    /// Sends `pieces` with `pause` between them, then reads until close or `timeout`.
+    /// Sends `pieces` (as UTF-8) with `pause` between them, then reads until close or `timeout`.
     static func exchange(_ pieces: [String], with address: IPv4Address, port: UInt16, pause: Duration, timeout: Duration = .seconds(5)) async throws -> String {
+        try await exchange(bytes: pieces.map { Array($0.utf8) }, with: address, port: port, pause: pause, timeout: timeout)
+    }
+
+    /// Sends `pieces` byte for byte with `pause` between them, then reads until close or `timeout`.
+    static func exchange(bytes pieces: [[UInt8]], with address: IPv4Address, port: UInt16, pause: Duration, timeout: Duration = .seconds(5)) async throws -> String {
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer?.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -127,7 +132,7 @@ enum RawClient {
         let writer = Task {
             for (index, piece) in pieces.enumerated() {
                 if index > 0, pause > .zero { try? await Task.sleep(for: pause) }
-                try? await channel.writeAndFlush(channel.allocator.buffer(string: piece))
+                try? await channel.writeAndFlush(channel.allocator.buffer(bytes: piece))
             }
         }
         defer { writer.cancel() }

@@ -43,6 +43,12 @@ final class Exchange {
     var requestEnded = false
     var trailers: HTTPHeaders?
 
+    /// A WebSocket handshake the proxy carries: on the server's 101 the connection becomes a
+    /// tunnel (`ProxyHandler.openTunnel`).
+    let upgradesToWebSocket: Bool
+    /// The server's 101 arrived; the tunnel opens at the end of that response.
+    var switchingProtocols: HTTPResponseHead?
+
     /// The client sent `Expect: 100-continue` (the proxy answers it once a server is ready).
     let expectsContinue: Bool
     var continueSent = false
@@ -54,8 +60,9 @@ final class Exchange {
     var responseStarted = false
     var upstreamKeepAlive = true
 
-    init(request: HTTPRequestHead, upstreamHead: HTTPRequestHead, flow: Flow, clientKeepAlive: Bool) {
+    init(request: HTTPRequestHead, upstreamHead: HTTPRequestHead, flow: Flow, clientKeepAlive: Bool, upgradesToWebSocket: Bool = false) {
         self.request = request
+        self.upgradesToWebSocket = upgradesToWebSocket
         self.upstreamHead = upstreamHead
         self.flow = flow
         self.clientKeepAlive = clientKeepAlive

@@ -3,9 +3,13 @@ import HTTPCache
 import NIOHTTP1
 
 /// Header rewriting between the two hops (RFC 9110 §7.6.1): connection-specific fields are
-/// removed in both directions, along with any field the Connection header names; the request
-/// gains X-Forwarded-For/-Proto, Forwarded and Via. Framing is left to NIO's encoders, which
-/// write Content-Length or chunked framing from the parts they are given.
+/// removed in both directions, along with any field the Connection header names (never a framing
+/// field or `Host`); the request gains X-Forwarded-For/-Proto, Forwarded and Via.
+///
+/// A request's framing is decided here, once (RFC 9112 §6): a body goes upstream with exactly the
+/// framing it came with, whatever the method. The upstream encoder is told not to adjust it
+/// (`automaticallySetFramingHeaders: false`): NIO's default drops `Content-Length` from a TRACE
+/// and leaves a GET's body unframed, which let a body reach the server as a second request.
 ///
 /// This runs twice per request, so it reads the fields once and removes only what is there: most
 /// requests carry no hop-by-hop field at all, most responses only `Connection`.
@@ -58,6 +62,13 @@ enum ForwardedHeaders {
         }
     }
 
+    /// Fields a `Connection` option can never remove: they frame the message or route it, and a
+    /// client that names them there asks the proxy to desynchronise itself from the server.
+    static func isProtected(_ name: Substring) -> Bool {
+        name.equalsASCIICaseInsensitive("content-length") || name.equalsASCIICaseInsensitive("transfer-encoding")
+            || name.equalsASCIICaseInsensitive("host")
+    }
+
     /// Removes the hop-by-hop fields `scan` found and those the Connection header lists.
     static func removeHopByHop(_ headers: inout HTTPHeaders, _ scan: Scan) {
         guard scan.hopByHop != 0 else { return }
@@ -68,7 +79,8 @@ enum ForwardedHeaders {
             for (name, value) in headers where name.equalsASCIICaseInsensitive("connection") {
                 for token in value.split(separator: ",") {
                     let token = token.trimmingSpaces
-                    if !token.isEmpty, !token.equalsASCIICaseInsensitive("keep-alive"), !token.equalsASCIICaseInsensitive("close") {
+                    if !token.isEmpty, !token.equalsASCIICaseInsensitive("keep-alive"), !token.equalsASCIICaseInsensitive("close"),
+                       !isProtected(token) {
                         named.append(String(token))
                     }
                 }
@@ -80,25 +92,53 @@ enum ForwardedHeaders {
         }
     }
 
+    /// How a request's body is delimited, from its parsed head (RFC 9112 §6.3). `RequestCheck`
+    /// has already refused a head where this would be ambiguous.
+    enum RequestFraming: Equatable {
+        case none
+        case contentLength
+        case chunked
+    }
+
+    static func framing(_ scan: Scan) -> RequestFraming {
+        if scan.has("transfer-encoding") { return .chunked }
+        return scan.hasContentLength ? .contentLength : .none
+    }
+
     static func upstreamRequest(_ head: HTTPRequestHead, client: String, proxy: String) -> HTTPRequestHead {
         upstreamRequest(head, forwarding: Forwarding(client: client, proxy: proxy))
     }
 
     /// The head sent to the server: HTTP/1.1 with keep-alive (the pool reuses the connection),
-    /// the client's framing kept (chunked stays chunked; NIO re-frames the parts), the forwarding
-    /// fields added.
-    static func upstreamRequest(_ head: HTTPRequestHead, forwarding: Forwarding) -> HTTPRequestHead {
+    /// exactly the client's framing (a `Content-Length` stays, whatever the method; chunked stays
+    /// chunked, and NIO writes the parts as chunks), the forwarding fields added.
+    ///
+    /// `keepUpgrade`: a WebSocket handshake the proxy will tunnel keeps its `Upgrade` field and
+    /// says `Connection: upgrade`.
+    static func upstreamRequest(_ head: HTTPRequestHead, forwarding: Forwarding, keepUpgrade: Bool = false) -> HTTPRequestHead {
         var headers = head.headers
         let scan = Scan(headers)
-        let chunked = !scan.hasContentLength && scan.has("transfer-encoding")
+        let framing = framing(scan)
+        let upgrade = keepUpgrade ? headers.first(name: "upgrade") : nil
         removeHopByHop(&headers, scan)
+        if let upgrade {
+            headers.add(name: "connection", value: "upgrade")
+            headers.add(name: "upgrade", value: upgrade)
+        }
         // The proxy answers `Expect: 100-continue` itself (RFC 9110 §10.1.1 lets it).
         headers.remove(name: "expect")
-        if chunked {
+        switch framing {
+        case .chunked:
+            // Removed with the hop-by-hop fields above; the one coding `RequestCheck` allows.
             headers.add(name: "transfer-encoding", value: "chunked")
-        } else if !scan.hasContentLength, head.method == .POST || head.method == .PUT || head.method == .PATCH {
-            // No framing means no body (RFC 9112 §6.3); say so rather than let the encoder chunk.
-            headers.add(name: "content-length", value: "0")
+        case .contentLength:
+            break
+        case .none:
+            // No framing means no body (RFC 9112 §6.3). Servers that expect a length on these
+            // methods get one.
+            if head.method == .POST || head.method == .PUT || head.method == .PATCH {
+                headers.add(name: "content-length", value: "0")
+            }
         }
         append(&headers, "x-forwarded-for", forwarding.client, present: scan.hasForwardedFor)
         headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")

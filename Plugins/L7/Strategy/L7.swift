@@ -109,12 +109,15 @@ public final class L7: Strategy {
                     let watch = RequestStartWatch()
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(watch)
-                    // No outbound header validation: every field the proxy writes was parsed (and so
-                    // validated) by NIO's decoder or is one of its own; checking again cost ~5%.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withServerUpgrade: nil, withErrorHandling: false,
-                        withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits)
+                    // NIO's server codec without its pipelining, upgrade and error handlers (the
+                    // proxy does those), and no outbound header validation: every field the proxy
+                    // writes was parsed (and so validated) by NIO's decoder or is one of its own;
+                    // checking again cost ~5%. What a client sends after a WebSocket handshake
+                    // goes on to the tunnel (`forwardBytes`).
+                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+                        leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop,
+                        limitConfiguration: decoderLimits)))
                     try sync.addHandler(ProxyHandler(environment: environment, loop: loop, watch: watch))
                 }
             }

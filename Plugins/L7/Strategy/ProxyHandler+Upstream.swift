@@ -89,6 +89,17 @@ extension ProxyHandler {
     func upstreamRead(_ part: HTTPClientResponsePart) {
         guard let exchange, let context else { return }
         switch part {
+        case .head(let head) where head.status == .switchingProtocols:
+            deadline.clear(.response)
+            guard exchange.upgradesToWebSocket, UpgradeRequest.names(head.headers, "upgrade", "websocket") else {
+                // A switch nobody asked for: the server's bytes from here on are not HTTP.
+                exchange.upstream?.close()
+                exchange.upstream = nil
+                upstreamFailed(exchange, .malformed)
+                return
+            }
+            exchange.responseStarted = true
+            exchange.switchingProtocols = head
         case .head(let head):
             deadline.clear(.response)
             exchange.responseStarted = true
@@ -112,7 +123,11 @@ extension ProxyHandler {
                 exchange.upstream?.handler.pauseReads()
             }
         case .end(let trailers):
-            finishResponse(exchange, trailers: trailers)
+            if let switched = exchange.switchingProtocols {
+                openTunnel(exchange, switched)
+            } else {
+                finishResponse(exchange, trailers: trailers)
+            }
         }
     }
 

@@ -44,9 +44,13 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     /// when a client actually pipelines.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var replayScheduled = false
+    /// The parser failed on input that came after requests still being answered.
+    private var deferredRefusal: HTTPResponseStatus?
     /// The connection's pending timeout, checked by its loop's sweep.
     var deadline = ConnectionDeadline()
     var closing = false
+    /// The connection became a byte tunnel (`openTunnel`): no more HTTP on it.
+    var tunnelling = false
 
     private var client = IPv4Address(0)
     private var forwarding = ForwardedHeaders.Forwarding(client: "unknown", proxy: "unknown")
@@ -123,7 +127,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     /// called, because responses end deep inside other calls (a cache hit ends one inside
     /// `startExchange`), and a long pipeline of hits must not become a deep recursion.
     func replayQueued() {
-        guard !queued.isEmpty, !replayScheduled, let context else { return }
+        guard !queued.isEmpty || deferredRefusal != nil, !replayScheduled, let context else { return }
         replayScheduled = true
         context.eventLoop.assumeIsolated().execute {
             self.replayScheduled = false
@@ -133,6 +137,12 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
                 self.handle(part)
             }
             self.queued.removeAll()
+            if let refusal = self.deferredRefusal {
+                guard self.exchange == nil, !self.draining else { return }
+                self.deferredRefusal = nil
+                self.respondLocally(refusal, request: nil, keepAlive: false)
+                return
+            }
             self.release(.pipelined)
         }
     }
@@ -212,6 +222,13 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         }
         // Hostile or broken input: answer once if nothing of a response went out, then close.
         let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        if exchange?.requestEnded == true || (!queued.isEmpty && !draining) {
+            // Bad input pipelined behind good requests: those are answered first, then this one
+            // (`replayQueued`), as a server that read them one at a time would.
+            deferredRefusal = status
+            hold(.pipelined)
+            return
+        }
         if let exchange { abandon(exchange) }
         draining = false
         queued.removeAll()
@@ -229,10 +246,19 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         let facts = RequestFacts(head)
         let group = environment.directory.read { $0.group(for: facts) }
         let flow = Flow(client: client, clientPort: clientPort, clusterPort: clusterPort, l7Key: facts.contentKey, group: group)
-        let upstreamHead = ForwardedHeaders.upstreamRequest(head, forwarding: forwarding)
+        let webSocket = UpgradeRequest.isWebSocket(head)
+        let upstreamHead = ForwardedHeaders.upstreamRequest(head, forwarding: forwarding, keepUpgrade: webSocket)
+        // A request that asks for an upgrade stops NIO's parser: unless the tunnel opens, nothing
+        // more can be read on this connection.
         let exchange = Exchange(request: head, upstreamHead: upstreamHead, flow: flow,
-                                clientKeepAlive: head.isKeepAlive && !loop.quiescing)
+                                clientKeepAlive: head.isKeepAlive && !loop.quiescing && !UpgradeRequest.stopsTheParser(head),
+                                upgradesToWebSocket: webSocket)
         self.exchange = exchange
+        if let refusal = RequestCheck.refusal(for: head) {
+            // Answered and closed: the rest of what the client sent cannot be framed safely.
+            fail(exchange, status: refusal.status, closeClient: true)
+            return
+        }
         if head.method == .CONNECT {
             // Tunnels are not HTTP routing: refuse rather than relay opaque bytes.
             fail(exchange, status: .methodNotAllowed, closeClient: true)
@@ -244,7 +270,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             return
         }
         hold(.dispatching)
-        if let cache = environment.cache, consultCache(cache, for: exchange) { return }
+        if let cache = environment.cache, !webSocket, consultCache(cache, for: exchange) { return }
         dispatch(exchange)
     }
 
@@ -263,6 +289,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     /// The loop's sweep found this connection's deadline passed.
     func deadlinePassed() {
         deadline.clear()
+        guard !tunnelling else { return }
         switch deadline.kind {
         case .idle, .header:
             guard exchange == nil, !draining else { return }
