@@ -36,7 +36,7 @@ let nio: [Target.Dependency] = [
 let strategies = [
     plugin(
         "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
-        dependencies: ["HTTPCache", "HTTPDate", "SashaLink"] + nio,
+        dependencies: ["HTTPCache", "HTTPDate", "HTTPWire", "SashaLink"] + nio,
         swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),

@@ -1,6 +1,5 @@
 import HTTPCache
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import SashaSDK
 import Synchronization
@@ -90,13 +89,7 @@ public final class L7: Strategy {
     }
 
     private func makeBootstrap(group: EventLoopGroup, environment: ProxyEnvironment, loops: [ObjectIdentifier: LoopState]) -> ServerBootstrap {
-        let decoderLimits = {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderListSize = environment.settings.limits.maxHeaderBytes
-            limits.maxHeaderFieldSize = environment.settings.limits.maxHeaderBytes
-            return limits
-        }()
-        return ServerBootstrap(group: group)
+        ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -106,19 +99,8 @@ public final class L7: Strategy {
                     guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                         throw ChannelError.ioOnClosedChannel
                     }
-                    let watch = RequestStartWatch()
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(watch)
-                    // NIO's server codec without its pipelining, upgrade and error handlers (the
-                    // proxy does those), and no outbound header validation: every field the proxy
-                    // writes was parsed (and so validated) by NIO's decoder or is one of its own;
-                    // checking again cost ~5%. What a client sends after a WebSocket handshake
-                    // goes on to the tunnel (`forwardBytes`).
-                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-                        leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop,
-                        limitConfiguration: decoderLimits)))
-                    try sync.addHandler(ProxyHandler(environment: environment, loop: loop, watch: watch))
+                    // The bytes go straight to the proxy: it reads HTTP itself (`ProxyMachine`).
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(environment: environment, loop: loop))
                 }
             }
     }

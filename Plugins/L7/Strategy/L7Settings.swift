@@ -14,13 +14,21 @@ struct L7Settings: Sendable {
         var idleTimeout: TimeAmount
         /// Largest request body, in bytes; 0 means no limit.
         var maxBodyBytes: Int
+        /// A request line longer than this gets 414.
+        var maxRequestLineBytes: Int
+        /// More header fields than this gets 431.
+        var maxHeaderFields: Int
+        /// Time a request body may pause between bytes; then 408 and the connection closes.
+        var bodyIdleTimeout: TimeAmount
     }
 
     /// How the proxy treats its servers.
     struct Upstream: Sendable {
         var connectTimeout: TimeAmount
-        /// Time a server has to start its response once the request head went out; then 504.
+        /// Time a server has to start its response once the request went out; then 504.
         var responseTimeout: TimeAmount
+        /// Time a response body may pause between bytes; then both connections close.
+        var responseIdleTimeout: TimeAmount
         /// Idle keep-alive connections kept per server on each event loop.
         var maxIdlePerServer: Int
         /// Further attempts on other servers for an idempotent request whose server failed.
@@ -60,13 +68,17 @@ struct L7Settings: Sendable {
             maxHeaderBytes: try limitOptions.int("max_header_bytes", default: 16_384, in: 256...1_048_576),
             headerTimeout: .milliseconds(Int64(try limitOptions.int("header_timeout_ms", default: 10_000, in: 1...3_600_000))),
             idleTimeout: .milliseconds(Int64(try limitOptions.int("idle_timeout_ms", default: 60_000, in: 1...86_400_000))),
-            maxBodyBytes: try limitOptions.int("max_body_bytes", default: 0, in: 0...Int.max))
+            maxBodyBytes: try limitOptions.int("max_body_bytes", default: 0, in: 0...Int.max),
+            maxRequestLineBytes: try limitOptions.int("max_request_line_bytes", default: 8_192, in: 64...1_048_576),
+            maxHeaderFields: try limitOptions.int("max_header_fields", default: 100, in: 1...10_000),
+            bodyIdleTimeout: .milliseconds(Int64(try limitOptions.int("body_idle_timeout_ms", default: 30_000, in: 1...86_400_000))))
         try limitOptions.rejectUnknownKeys()
 
         let upstreamOptions = try options.section("upstream") ?? PluginOptions(prefix: "upstream")
         upstream = Upstream(
             connectTimeout: .milliseconds(Int64(try upstreamOptions.int("connect_timeout_ms", default: 1_000, in: 1...600_000))),
             responseTimeout: .milliseconds(Int64(try upstreamOptions.int("response_timeout_ms", default: 30_000, in: 1...86_400_000))),
+            responseIdleTimeout: .milliseconds(Int64(try upstreamOptions.int("response_idle_timeout_ms", default: 60_000, in: 1...86_400_000))),
             maxIdlePerServer: try upstreamOptions.int("max_idle_per_server", default: 1024, in: 0...65_536),
             retries: try upstreamOptions.int("retries", default: 2, in: 0...16),
             ejectAfterFailures: try upstreamOptions.int("eject_after_failures", default: 3, in: 1...1_000),

@@ -1,4 +1,5 @@
 import HTTPCache
+import HTTPWire
 import NIOCore
 import SashaSDK
 
@@ -13,6 +14,8 @@ final class ProxyEnvironment: Sendable {
     let counters: L7Counters
     /// nil when `cache.enabled` is false.
     let cache: ResponseCache?
+    /// Every client connection's machine starts from this (its forwarding fields set per client).
+    let machineConfiguration: ProxyMachine.Configuration
 
     init(settings: L7Settings, host: PluginHost, node: IPv4Address, vip: IPv4Address,
          directory: SnapshotCell<ServerDirectory>, counters: L7Counters, cache: ResponseCache?) {
@@ -23,6 +26,18 @@ final class ProxyEnvironment: Sendable {
         self.vip = vip
         self.directory = directory
         self.counters = counters
+        var configuration = ProxyMachine.Configuration()
+        let limits = settings.limits
+        configuration.limits = WireLimits(
+            maxRequestLineBytes: limits.maxRequestLineBytes, maxHeaderBytes: limits.maxHeaderBytes, maxFieldCount: limits.maxHeaderFields)
+        configuration.maxBodyBytes = limits.maxBodyBytes
+        configuration.responseFields = cache == nil ? [] : Array("X-Cache: MISS\r\n".utf8)
+        configuration.idleTimeout = UInt64(limits.idleTimeout.nanoseconds)
+        configuration.headerTimeout = UInt64(limits.headerTimeout.nanoseconds)
+        configuration.bodyIdleTimeout = UInt64(limits.bodyIdleTimeout.nanoseconds)
+        configuration.responseTimeout = UInt64(settings.upstream.responseTimeout.nanoseconds)
+        configuration.responseIdleTimeout = UInt64(settings.upstream.responseIdleTimeout.nanoseconds)
+        machineConfiguration = configuration
     }
 
     /// A server refused, dropped or timed out: after `eject_after_failures` in a row the host
@@ -60,19 +75,28 @@ final class LoopState: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.pool = UpstreamPool(eventLoop: eventLoop, settings: environment.settings.upstream, counters: environment.counters)
         let settings = environment.settings
-        let interval = ConnectionDeadline.sweepInterval(
-            settings.limits.headerTimeout, settings.limits.idleTimeout, settings.upstream.responseTimeout)
+        let interval = Self.sweepInterval(
+            settings.limits.headerTimeout, settings.limits.idleTimeout, settings.limits.bodyIdleTimeout,
+            settings.upstream.responseTimeout, settings.upstream.responseIdleTimeout)
         sweep = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
             self?.sweepDeadlines()
         }
     }
 
-    /// Fires the timeouts that have passed (see `ConnectionDeadline`).
+    /// Fires the timeouts that have passed. Timeouts are checked by a sweep of each loop's
+    /// connections rather than a scheduled task apiece: scheduling and cancelling tasks per
+    /// request cost an allocation, a promise and two heap operations every time, for timers that
+    /// almost never fire.
     private func sweepDeadlines() {
-        let now = NIODeadline.now()
-        for client in clients.values where client.deadline.hasPassed(at: now) {
-            client.deadlinePassed()
-        }
+        let now = NIODeadline.now().uptimeNanoseconds
+        for client in Array(clients.values) { client.sweep(now: now) }
+    }
+
+    /// How often a loop sweeps its connections: a tenth of the shortest timeout, between 10 and
+    /// 250 ms, so a timeout fires at most 10% (or 250 ms) late.
+    static func sweepInterval(_ timeouts: TimeAmount...) -> TimeAmount {
+        let shortest = timeouts.min() ?? .seconds(1)
+        return min(max(.nanoseconds(shortest.nanoseconds / 10), .milliseconds(10)), .milliseconds(250))
     }
 
     func register(_ client: ProxyHandler) { clients[ObjectIdentifier(client)] = client }
@@ -91,38 +115,5 @@ final class LoopState: @unchecked Sendable {
         sweep = nil
         for client in Array(clients.values) { client.closeNow() }
         pool.closeAll()
-    }
-}
-
-/// Sits before the HTTP decoder and tells the proxy when the first byte of a new request head
-/// arrives on a keep-alive connection, so that the idle timeout gives way to the header timeout.
-final class RequestStartWatch: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    /// Set by the proxy while it waits for a request on an idle connection.
-    var armed = false
-    weak var proxy: ProxyHandler?
-
-    private var context: ChannelHandlerContext?
-
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    /// Writes a canned response straight to the socket, below the HTTP handlers (which hold no
-    /// request to answer: a head that never completed), then closes.
-    func answerAndClose(_ response: String) {
-        guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
-            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if armed {
-            armed = false
-            proxy?.requestHeadStarted()
-        }
-        context.fireChannelRead(data)
     }
 }

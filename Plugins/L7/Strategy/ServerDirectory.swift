@@ -27,12 +27,16 @@ final class ServerDirectory: Sendable {
     let ruleGroups: [Int?]
     /// Where requests no rule matched go: nil means any server.
     let defaultGroup: Int?
+    /// A rule matches on a header: routing needs the request's fields as `HTTPHeaders` (built
+    /// only then).
+    let needsHeaders: Bool
 
     init(entries: [IPv4Address: Entry], rules: [RoutingRule], ruleGroups: [Int?], defaultGroup: Int?) {
         self.entries = entries
         self.rules = rules
         self.ruleGroups = ruleGroups
         self.defaultGroup = defaultGroup
+        needsHeaders = rules.contains { $0.header != nil }
     }
 
     static let empty = ServerDirectory(entries: [:], rules: [], ruleGroups: [], defaultGroup: nil)

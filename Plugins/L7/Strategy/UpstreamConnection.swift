@@ -1,23 +1,23 @@
 import NIOCore
-import NIOHTTP1
 import SashaSDK
 
 /// What an upstream connection reports to the client connection it currently serves.
 protocol UpstreamOwner: AnyObject {
-    func upstreamRead(_ part: HTTPClientResponsePart)
+    func upstreamRead(_ buffer: ByteBuffer)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(isWritable: Bool)
     /// The connection closed (or failed: `error`) while this owner held it.
     func upstreamClosed(_ connection: UpstreamConnection, error: Error?)
 }
 
-/// The last handler of an upstream channel: hands response parts to its owner (the client
-/// connection it serves now) and holds back reads while the owner's client cannot take more.
+/// The only handler of an upstream channel: hands the server's bytes to its owner (the client
+/// connection it serves now; its `ProxyMachine` reads the HTTP) and holds back reads while the
+/// owner's client cannot take more.
 /// Lives on one event loop with its owner; an idle pooled connection has no owner.
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     weak var owner: UpstreamOwner?
     weak var connection: UpstreamConnection?
@@ -97,8 +97,8 @@ final class UpstreamConnection {
 
     var isWritable: Bool { channel.isWritable }
 
-    func write(_ part: HTTPClientRequestPart) {
-        handler.context?.write(NIOAny(part), promise: nil)
+    func write(_ buffer: ByteBuffer) {
+        handler.context?.write(NIOAny(buffer), promise: nil)
     }
 
     func flush() { handler.context?.flush() }

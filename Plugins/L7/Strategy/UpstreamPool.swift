@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import SashaSDK
 
@@ -65,18 +64,9 @@ final class UpstreamPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Fields are validated where they were parsed (see `L7.makeBootstrap`), and
-                    // the framing was decided once from the client's head (`ForwardedHeaders`):
-                    // the encoder writes it as it is. The decoder sees the requests go out, so it
-                    // knows a HEAD's response has no body.
-                    var encoding = HTTPRequestEncoder.Configuration()
-                    encoding.automaticallySetFramingHeaders = false
-                    try channel.pipeline.syncOperations.addHandlers([
-                        HTTPRequestEncoder(configuration: encoding),
-                        // What the server sends after a 101 goes on to the tunnel.
-                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
-                        handler.value,
-                    ])
+                    // Bytes both ways: the client connection's `ProxyMachine` writes the request
+                    // head and reads the response.
+                    try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
             .connect(to: target)
