@@ -44,6 +44,14 @@ import Testing
         #expect(written == "HTTP/1.0 200 OK\r\nContent-Type: a\r\nConnection: close\r\nVia: 1.1 sasha\r\n\r\n")
     }
 
+    /// Found by the fuzzer: a HEAD answer or a tunnel has no chunked body to undo, yet an
+    /// HTTP/1.0 head must not carry Transfer-Encoding.
+    @Test func anHTTP10ClientNeverSeesTransferEncodingEvenWithoutABody() throws {
+        let written = try toClient("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n\r\n", version: .http1_0)
+        #expect(written == "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nVia: 1.1 sasha\r\n\r\n")
+        #expect(Wire.parse(written, .response) != nil)
+    }
+
     @Test func aSwitchingProtocolsResponseKeepsItsUpgradeWhenAsked() throws {
         let message = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
         #expect(try toClient(message, keepingUpgrade: true)

@@ -134,13 +134,9 @@ struct ChunkedDecoder: Sendable {
         case .data:
             preconditionFailure("chunk data is taken in bulk")
         case .dataCR:
-            guard byte == ByteClass.cr else { return "chunk data without CRLF" }
-            state = .dataLF
-            return nil
+            return expect(byte, ByteClass.cr, then: .dataLF, else: "chunk data without CRLF")
         case .dataLF:
-            guard byte == ByteClass.lf else { return "chunk data without CRLF" }
-            state = .sizeStart
-            return nil
+            return expect(byte, ByteClass.lf, then: .sizeStart, else: "chunk data without CRLF")
         case .trailerLineStart:
             if byte == ByteClass.cr {
                 state = .finalLF
@@ -161,16 +157,19 @@ struct ChunkedDecoder: Sendable {
             if byte == ByteClass.cr { state = .trailerLF } else if !ByteClass.isFieldValue(byte) { return "invalid character in trailer value" }
             return nil
         case .trailerLF:
-            guard byte == ByteClass.lf else { return "trailer line without CRLF" }
-            state = .trailerLineStart
-            return nil
+            return expect(byte, ByteClass.lf, then: .trailerLineStart, else: "trailer line without CRLF")
         case .finalLF:
-            guard byte == ByteClass.lf else { return "last chunk without final CRLF" }
-            state = .done
-            return nil
+            return expect(byte, ByteClass.lf, then: .done, else: "last chunk without final CRLF")
         case .done:
             preconditionFailure("the body has ended")
         }
+    }
+
+    /// The one byte allowed here (a CR or LF of the framing), then `next`.
+    private mutating func expect(_ byte: UInt8, _ expected: UInt8, then next: State, else reason: StaticString) -> StaticString? {
+        guard byte == expected else { return reason }
+        state = next
+        return nil
     }
 
     /// After the size, an extension's name or value: another extension, whitespace before one,

@@ -12,10 +12,11 @@ extension HeadWriter {
     /// - Via with `1.1 sasha` (or `1.0 sasha`, the server's version) appended;
     /// - `extraFields`, already encoded, each line with its CRLF (`X-Cache: MISS\r\n`).
     ///
-    /// `dechunking`: a chunked response to an HTTP/1.0 client, which cannot read chunked. The
-    /// caller sends the chunk data alone (`BodyTracker.consume(_:dataSpans:)`) and closes the
-    /// connection to end the body; the head then omits Transfer-Encoding and Trailer, and says
-    /// `Connection: close` whatever `keepAlive` is.
+    /// An HTTP/1.0 client never sees Transfer-Encoding or Trailer: it cannot read chunked, and a
+    /// 1.0 message with Transfer-Encoding is faulty (RFC 9112 §6.1), even when no body follows
+    /// (an answer to HEAD, a 304). `dechunking`: a chunked body to such a client. The caller sends
+    /// the chunk data alone (`BodyTracker.consume(_:dataSpans:)`) and closes the connection to end
+    /// the body; the head says `Connection: close` whatever `keepAlive` is.
     ///
     /// - Parameter source: the bytes `head` was scanned from, from the same reader index.
     public static func writeClientResponse(head: ParsedHead, from source: ByteBuffer, into out: inout ByteBuffer,
@@ -23,8 +24,8 @@ extension HeadWriter {
                                            keepingUpgrade: Bool = false, extraFields: [UInt8] = []) {
         source.withUnsafeReadableBytes { bytes in
             var removing = FieldCopy.hopByHop
-            if keepingUpgrade { removing.remove(KnownFields(.upgrade)) }
-            if dechunking { removing.formUnion(KnownFields(.transferEncoding, .trailer)) }
+            if keepingUpgrade { removing.remove(.upgrade) }
+            if dechunking || clientVersion == .http1_0 { removing.formUnion(FieldCopy.chunkedOnly) }
             let copy = FieldCopy(head: head, bytes: bytes, removing: removing)
             out.writeStaticString(clientVersion == .http1_1 ? "HTTP/1.1 " : "HTTP/1.0 ")
             writeStatus(head.status, into: &out)

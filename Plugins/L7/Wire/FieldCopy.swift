@@ -10,6 +10,8 @@ struct FieldCopy {
 
     /// The fields that describe one connection, never the message (RFC 9110 §7.6.1).
     static let hopByHop = KnownFields(.connection, .keepAlive, .proxyConnection, .te, .upgrade)
+    /// What an HTTP/1.0 client must not see: it cannot read chunked.
+    static let chunkedOnly = KnownFields(.transferEncoding, .trailer)
 
     /// True if `field` stays in this hop: it is hop-by-hop, or the Connection header names it.
     /// Content-Length, Transfer-Encoding and Host go on even when named: framing and routing are

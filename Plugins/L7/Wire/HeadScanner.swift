@@ -80,10 +80,12 @@ public struct HeadScanner: Sendable {
     }
 
     /// Looks at the bytes not yet searched: the head's length once its empty line is found, an
-    /// error, or nil to wait for more.
+    /// error, or nil to wait for more. Every check is made at the byte that breaks the rule, in
+    /// order, so the answer cannot depend on how the bytes were split into calls.
     private mutating func findEnd(_ bytes: UnsafeRawBufferPointer) -> Swift.Result<Int, HeadError>? {
         var index = searched
         while index < bytes.count {
+            if index >= limits.maxHeaderBytes { return .failure(refuse(431, "head too large", at: index)) }
             let byte = bytes[index]
             if byte == ByteClass.lf {
                 guard index > lineStart, bytes[index - 1] == ByteClass.cr else {
@@ -91,13 +93,9 @@ public struct HeadScanner: Sendable {
                 }
                 let lineEnd = index - 1
                 if lineEnd == lineStart {
-                    if startLine != nil {
-                        guard index + 1 <= limits.maxHeaderBytes else { return .failure(refuse(431, "head too large", at: limits.maxHeaderBytes)) }
-                        return .success(index + 1)
-                    }
+                    if startLine != nil { return .success(index + 1) }
                     guard kind == .request else { return .failure(refuse(400, "empty line before the status line", at: lineStart)) }
                 } else if startLine == nil {
-                    if let error = checkStartLine(length: lineEnd - lineStart) { return .failure(error) }
                     startLine = lineStart..<lineEnd
                 } else {
                     fieldLineEnds.append(lineEnd)
@@ -106,20 +104,14 @@ public struct HeadScanner: Sendable {
                 lineStart = index + 1
             } else if index > 0, bytes[index - 1] == ByteClass.cr {
                 return .failure(refuse(400, "CR without LF", at: index - 1))
+            } else if startLine == nil, byte != ByteClass.cr, index - lineStart >= limits.maxRequestLineBytes {
+                // A CR may end the line; any other byte past the limit makes it too long.
+                return .failure(refuse(414, "start line too long", at: index))
             }
             index += 1
         }
         searched = index
-        if startLine == nil {
-            let partial = bytes.count - lineStart - (bytes.last == ByteClass.cr ? 1 : 0)
-            if let error = checkStartLine(length: partial) { return .failure(error) }
-        }
-        if bytes.count > limits.maxHeaderBytes { return .failure(refuse(431, "head too large", at: limits.maxHeaderBytes)) }
         return nil
-    }
-
-    private func checkStartLine(length: Int) -> HeadError? {
-        length > limits.maxRequestLineBytes ? refuse(414, "start line too long", at: lineStart + limits.maxRequestLineBytes) : nil
     }
 
     private func refuse(_ status: Int, _ reason: StaticString, at offset: Int) -> HeadError {

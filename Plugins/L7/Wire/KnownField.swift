@@ -40,10 +40,12 @@ public enum KnownField: UInt8, Sendable, CaseIterable {
 public struct KnownFields: OptionSet, Sendable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public init(_ field: KnownField) { rawValue = 1 << UInt32(field.rawValue) }
     public init(_ fields: KnownField...) {
         rawValue = fields.reduce(0) { $0 | 1 << UInt32($1.rawValue) }
     }
 
     public func contains(_ field: KnownField) -> Bool { contains(KnownFields(field)) }
     public mutating func insert(_ field: KnownField) { formUnion(KnownFields(field)) }
+    public mutating func remove(_ field: KnownField) { subtract(KnownFields(field)) }
 }

@@ -29,7 +29,7 @@ extension HeadWriter {
         source.withUnsafeReadableBytes { bytes in
             var removing = FieldCopy.hopByHop
             removing.insert(.expect)
-            if keepingUpgrade { removing.remove(KnownFields(.upgrade)) }
+            if keepingUpgrade { removing.remove(.upgrade) }
             let copy = FieldCopy(head: head, bytes: bytes, removing: removing)
             copy.write(head.methodBytes, into: &out)
             out.writeStaticString(" ")
@@ -50,13 +50,16 @@ extension HeadWriter {
                     copy.write(field.line, into: &out)
                 }
             }
-            for known: KnownField in [.xForwardedFor, .xForwardedProto, .forwarded, .via] where !written.contains(known) {
+            for known in forwardingFields where !written.contains(known) {
                 writeForwarding(known, copy, forwarding, into: &out)
             }
             if keepingUpgrade, head.hasUpgrade { out.writeStaticString("Connection: upgrade\r\n") }
             out.writeStaticString("\r\n")
         }
     }
+
+    /// The fields the proxy adds when the request has none, in this order.
+    private static let forwardingFields: [KnownField] = [.xForwardedFor, .xForwardedProto, .forwarded, .via]
 
     private static func writeForwarding(_ known: KnownField, _ copy: FieldCopy, _ forwarding: Forwarding, into out: inout ByteBuffer) {
         switch known {
