@@ -180,6 +180,12 @@ let package = Package(
             dependencies: ["SashaRing", "SashaSDK", .product(name: "Crypto", package: "swift-crypto")],
             path: "Fuzz/RingFuzz"
         ),
+        // libFuzzer target over the HTTP wire: head scanner, framing, body tracker and writers.
+        .executableTarget(
+            name: "sasha-fuzz-http",
+            dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/HTTPWireFuzz"
+        ),
     ] + policies.map(\.logic) + policies.map(\.entry) + strategies.map(\.logic) + strategies.map(\.entry),
     swiftLanguageModes: [.v6]
 )
