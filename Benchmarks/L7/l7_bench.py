@@ -387,24 +387,41 @@ def check_front(name, address, port):
             for kind, (path, size) in OBJECTS.items()}
 
 
+def cpu_seconds(pids):
+    """User plus system CPU time of `pids` so far, in seconds (from /proc/PID/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure_round(bench, args, order, results, unavailable):
     for name in order:
         if name in unavailable:
             continue
         try:
-            address, port, _ = bench.start_front(name)
+            address, port, pid = bench.start_front(name)
             checked = check_front(name, address, port)
             for kind, (path, size) in OBJECTS.items():
                 url = f"http://{address}:{port}{path}"
                 if args.warmup:
                     wrk(url, args.connections, args.warmup, latency=False)
+                # The front end's own CPU per request (its processes only: not wrk, not the backends).
+                processes = descendants(pid)
+                cpu_before = cpu_seconds(processes)
                 figures, raw = wrk(url, args.connections, args.duration)
+                figures["cpu_us"] = (cpu_seconds(processes) - cpu_before) * 1e6 / (figures["requests"] or 1)
                 figures["checked"] = checked[kind]
                 if cache_header(name):  # still hits after the run
                     figures["after"] = verify(address, port, path, size, [], cache_header(name), requests=3)
                 results.setdefault(name, {}).setdefault(kind, []).append(figures)
                 print(f"  {name:12} {kind:6} {figures['rps']:10.0f} req/s  p50 {figures['p50']:7.2f} ms  "
-                      f"p99 {figures['p99']:7.2f} ms" + (f"  non-2xx {figures['non2xx']}" if figures["non2xx"] else "")
+                      f"p99 {figures['p99']:7.2f} ms  cpu {figures['cpu_us']:6.1f} µs/req" + (f"  non-2xx {figures['non2xx']}" if figures["non2xx"] else "")
                       + (f"  socket errors {figures['socket_errors']}" if any(figures["socket_errors"].values()) else ""),
                       flush=True)
         except Unavailable as reason:
