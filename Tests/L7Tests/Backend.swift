@@ -27,6 +27,8 @@ final class Backend: Sendable {
         case hang
         /// Answers with `Cache-Control: max-age=60` and its name.
         case cacheable
+        /// Answers `size` bytes of the pattern with `Cache-Control: max-age=60`.
+        case cacheableDownload(size: Int)
         /// Answers like `.answer`, `delay` after the request ended.
         case delayed(TimeAmount)
         /// Answers the first request on each connection with keep-alive, then closes the
@@ -154,6 +156,11 @@ private final class BackendHandler: ChannelInboundHandler {
             let body = "\(bodyBytes) \(checksum)"
             headers.add(name: "content-length", value: String(body.utf8.count))
             write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .cacheableDownload(let size):
+            headers.add(name: "cache-control", value: "max-age=60")
+            headers.add(name: "content-length", value: String(size))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            streamPattern(context, remaining: size, offset: 0)
         case .download(let size, let chunked):
             if !chunked { headers.add(name: "content-length", value: String(size)) }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)

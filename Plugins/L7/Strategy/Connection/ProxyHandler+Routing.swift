@@ -54,6 +54,8 @@ extension ProxyHandler {
             return false
         case .wait:
             route.waitingForFill = true
+            let now = now
+            perform { machine, _ in machine.waitingForAnotherFetch(now: now) }
             return true
         case .bypass:
             return false
@@ -154,6 +156,12 @@ extension ProxyHandler {
     /// The current server did not answer: retry elsewhere when that is safe, else answer.
     func serverFailed(_ failure: ServerFailure) {
         guard let route, let machine else { return }
+        if route.waitingForFill {
+            // The fetch this request waited for is too slow: fetch it without the cache's help.
+            route.waitingForFill = false
+            dispatch(route)
+            return
+        }
         // A pooled connection the server closed while idle is no sign of a failing server: try
         // again without holding it against the server or the request.
         if failure == .dropped, route.lastConnectionReused, machine.mayResend {

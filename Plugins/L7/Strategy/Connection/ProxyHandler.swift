@@ -128,11 +128,17 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             route?.upstream?.handler.resumeReads()
-        } else {
+        } else if !fillsAtServerPace {
             route?.upstream?.handler.pauseReads()
         }
         context.fireChannelWritabilityChanged()
     }
+
+    /// A cache fill other requests may be waiting for reads from the server at the server's pace,
+    /// whatever this client's: the fill is bounded by `max_object_bytes` (past it the fill stops
+    /// storing and backpressure applies again), and a client that stops reading must not stall
+    /// everyone waiting for the same object.
+    var fillsAtServerPace: Bool { route?.cacheFill?.isStoring == true }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         closeNow()
@@ -175,7 +181,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             context.write(wrapOutboundOut(buffer), promise: nil)
             if !context.channel.isWritable {
                 counters.noteBuffered((try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
-                route?.upstream?.handler.pauseReads()
+                if !fillsAtServerPace { route?.upstream?.handler.pauseReads() }
             }
         case .flushClient:
             context.flush()

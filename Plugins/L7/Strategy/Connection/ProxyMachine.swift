@@ -118,6 +118,14 @@ struct ProxyMachine {
         self.exchange = exchange
     }
 
+    /// The request waits for another request's cache fill: it has the response timeout for that,
+    /// as it would have for a server (then `serverFailed(.timeout)`, and the handler sends it
+    /// upstream itself).
+    mutating func waitingForAnotherFetch(now: UInt64) {
+        guard phase == .http, exchange != nil else { return }
+        arm(.responseHead, now: now)
+    }
+
     mutating func serverBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, let exchange, exchange.serverAttached else { return }
         Self.append(buffer, to: &serverInput)
@@ -208,7 +216,12 @@ struct ProxyMachine {
                 answerLocally(status: 408, reason: "Request Timeout", closing: true, now: now, into: &actions)
             }
         case .responseHead:
-            guard var exchange, exchange.serverAttached else { return }
+            guard var exchange, case .awaitingHead = exchange.response else { return }
+            guard exchange.serverAttached else {
+                // Waiting for another request's fetch, too long.
+                actions.append(.serverFailed(.timeout))
+                return
+            }
             exchange.serverAttached = false
             self.exchange = exchange
             resetServerSide()
