@@ -36,7 +36,7 @@ let nio: [Target.Dependency] = [
 let strategies = [
     plugin(
         "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
-        dependencies: ["HTTPCache", "HTTPDate", "HTTPWire", "SashaLink"] + nio,
+        dependencies: ["HTTPCache", "HTTPDate", "HTTPWire", "L7Machine", "SashaLink"] + nio,
         swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
@@ -96,6 +96,10 @@ let package = Package(
         .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache"),
         // The L7 strategy's HTTP/1.1 wire without I/O: heads read in place, framing, bodies, heads written.
         .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Wire"),
+        // The l7 strategy's client connection as a sans-I/O state machine over HTTPWire: events
+        // in (bytes from either side, time), actions out. The strategy's handler and the fuzzer
+        // drive the same code.
+        .target(name: "L7Machine", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Machine"),
         // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
         .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
         // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.
@@ -165,7 +169,7 @@ let package = Package(
         // The l7 strategy in-process (real sockets on loopback) and through its .so.
         .testTarget(
             name: "L7Tests",
-            dependencies: ["L7Strategy", "HTTPCache", "SashaCore", "SashaSDK", "SashaTestSupport",
+            dependencies: ["L7Strategy", "L7Machine", "HTTPWire", "HTTPCache", "SashaCore", "SashaSDK", "SashaTestSupport",
                            .product(name: "NIOWebSocket", package: "swift-nio")] + nio
         ),
         // The deterministic simulator: the real ring state machine, hundreds of members, virtual
@@ -183,7 +187,7 @@ let package = Package(
         // libFuzzer target over the HTTP wire: head scanner, framing, body tracker and writers.
         .executableTarget(
             name: "sasha-fuzz-http",
-            dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["HTTPWire", "L7Machine", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/HTTPWireFuzz"
         ),
     ] + policies.map(\.logic) + policies.map(\.entry) + strategies.map(\.logic) + strategies.map(\.entry),

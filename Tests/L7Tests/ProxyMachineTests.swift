@@ -1,5 +1,6 @@
 import HTTPWire
 import NIOCore
+import L7Machine
 @testable import L7Strategy
 import Testing
 

@@ -1,4 +1,5 @@
 import HTTPWire
+import L7Machine
 import NIOCore
 import NIOHTTP1
 

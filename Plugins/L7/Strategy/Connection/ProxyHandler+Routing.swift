@@ -1,5 +1,6 @@
 import HTTPCache
 import HTTPWire
+import L7Machine
 import NIOCore
 import NIOHTTP1
 import SashaSDK

@@ -1,4 +1,5 @@
 import HTTPCache
+import L7Machine
 import SashaSDK
 
 /// Where the current request goes, as the handler tracks it beside `ProxyMachine` (which keeps

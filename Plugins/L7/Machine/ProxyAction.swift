@@ -4,7 +4,7 @@ import NIOCore
 /// What `ProxyMachine` asks its I/O handler to do. The handler carries these out in order and
 /// decides nothing about HTTP itself: framing, keep-alive, refusals and deadlines are the
 /// machine's.
-enum ProxyAction {
+public enum ProxyAction: Sendable {
     /// A request head arrived: route it (cache, rules, policy), then call `serverAttached` or
     /// `answerLocally` / `answerFromCache`.
     case route(RequestStart)
@@ -38,7 +38,7 @@ enum ProxyAction {
 }
 
 /// Why a server did not answer.
-enum ServerFailure: Equatable {
+public enum ServerFailure: Equatable, Sendable {
     /// Connect refused or timed out.
     case connect
     /// The connection closed before a response head.
@@ -52,7 +52,7 @@ enum ServerFailure: Equatable {
 /// A new request, as routing sees it: the parsed head and the bytes it refers to (a slice of what
 /// the client sent: no copy). The handler reads what it needs while handling the action and lets
 /// go of it, so the scanner's storage is reused for the next head.
-struct RequestStart {
-    let head: ParsedHead
-    let bytes: ByteBuffer
+public struct RequestStart: Sendable {
+    public let head: ParsedHead
+    public let bytes: ByteBuffer
 }

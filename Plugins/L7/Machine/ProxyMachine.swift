@@ -19,43 +19,45 @@ import NIOCore
 /// - **Deadlines**: one at a time (`deadline`), for the first byte of the next request (idle), the
 ///   rest of a head, the next byte of a request body, the response head, and the next byte of a
 ///   response body.
-struct ProxyMachine {
-    struct Configuration {
-        var limits = WireLimits()
-        var forwarding = Forwarding(client: "unknown", proxy: "unknown")
+public struct ProxyMachine: Sendable {
+    public struct Configuration: Sendable {
+        public var limits = WireLimits()
+        public var forwarding = Forwarding(client: "unknown", proxy: "unknown")
         /// Largest request body; 0 means no limit.
-        var maxBodyBytes = 0
+        public var maxBodyBytes = 0
         /// Fields added to every response from a server, encoded (`X-Cache: MISS\r\n`).
-        var responseFields: [UInt8] = []
-        var idleTimeout: UInt64 = 60_000_000_000
-        var headerTimeout: UInt64 = 10_000_000_000
-        var bodyIdleTimeout: UInt64 = 30_000_000_000
-        var responseTimeout: UInt64 = 30_000_000_000
-        var responseIdleTimeout: UInt64 = 60_000_000_000
+        public var responseFields: [UInt8] = []
+        public var idleTimeout: UInt64 = 60_000_000_000
+        public var headerTimeout: UInt64 = 10_000_000_000
+        public var bodyIdleTimeout: UInt64 = 30_000_000_000
+        public var responseTimeout: UInt64 = 30_000_000_000
+        public var responseIdleTimeout: UInt64 = 60_000_000_000
+
+        public init() {}
     }
 
-    enum DeadlineKind: Equatable {
+    public enum DeadlineKind: Equatable, Sendable {
         case idle, header, requestBody, responseHead, responseBody
     }
 
-    struct Deadline: Equatable {
-        var kind: DeadlineKind
-        var at: UInt64
+    public struct Deadline: Equatable, Sendable {
+        public var kind: DeadlineKind
+        public var at: UInt64
     }
 
-    enum Phase: Equatable {
+    public enum Phase: Equatable, Sendable {
         case http
         /// The connection became a byte tunnel: nothing more is HTTP.
         case tunnel
         case closed
     }
 
-    let configuration: Configuration
+    public let configuration: Configuration
     let allocator: ByteBufferAllocator
-    var phase = Phase.http
-    var deadline: Deadline?
+    public internal(set) var phase = Phase.http
+    public internal(set) var deadline: Deadline?
     /// The request in progress and its response; nil between requests.
-    var exchange: ProxyExchange?
+    public internal(set) var exchange: ProxyExchange?
     /// Client bytes received and not yet consumed: a partial head, or the next pipelined request.
     var clientInput: ByteBuffer
     var serverInput: ByteBuffer
@@ -66,7 +68,7 @@ struct ProxyMachine {
     /// Reused for the payload spans of a chunked body (de-chunking, cache fills).
     var spans: [Range<Int>] = []
 
-    init(configuration: Configuration, allocator: ByteBufferAllocator, now: UInt64) {
+    public init(configuration: Configuration, allocator: ByteBufferAllocator, now: UInt64) {
         self.configuration = configuration
         self.allocator = allocator
         clientInput = allocator.buffer(capacity: 0)
@@ -79,14 +81,14 @@ struct ProxyMachine {
 
     // MARK: Client events
 
-    mutating func clientBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func clientBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http else { return }
         Self.append(buffer, to: &clientInput)
         processClientInput(now: now, into: &actions)
     }
 
     /// The strategy is stopping: close now when idle, else after the current response.
-    mutating func quiesce(into actions: inout [ProxyAction]) {
+    public mutating func quiesce(into actions: inout [ProxyAction]) {
         quiescing = true
         if exchange == nil, phase == .http { close(into: &actions) }
     }
@@ -96,7 +98,7 @@ struct ProxyMachine {
     /// A server connection is ready for the current request (first attempt or a retry): the head,
     /// and whatever of the body arrived, go out. `collectPayload`: report the response's payload
     /// (`responsePayload`) for a cache fill.
-    mutating func serverAttached(now: UInt64, collectPayload: Bool, into actions: inout [ProxyAction]) {
+    public mutating func serverAttached(now: UInt64, collectPayload: Bool, into actions: inout [ProxyAction]) {
         guard var exchange, phase == .http, !exchange.serverAttached else { return }
         exchange.serverAttached = true
         exchange.collectPayload = collectPayload
@@ -121,19 +123,19 @@ struct ProxyMachine {
     /// The request waits for another request's cache fill: it has the response timeout for that,
     /// as it would have for a server (then `serverFailed(.timeout)`, and the handler sends it
     /// upstream itself).
-    mutating func waitingForAnotherFetch(now: UInt64) {
+    public mutating func waitingForAnotherFetch(now: UInt64) {
         guard phase == .http, exchange != nil else { return }
         arm(.responseHead, now: now)
     }
 
-    mutating func serverBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func serverBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, let exchange, exchange.serverAttached else { return }
         Self.append(buffer, to: &serverInput)
         processServerInput(now: now, into: &actions)
     }
 
     /// The server connection closed (or reset) while it served this exchange.
-    mutating func serverClosed(now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func serverClosed(now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, var exchange, exchange.serverAttached else { return }
         switch exchange.response {
         case .awaitingHead:
@@ -159,7 +161,7 @@ struct ProxyMachine {
     /// The proxy answers the current request itself (no server, a failure, a limit). `closing`
     /// closes the connection after it; otherwise it stays open when the request allows, the rest
     /// of the request's body being read and dropped.
-    mutating func answerLocally(status: Int, reason: StaticString, closing: Bool, now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func answerLocally(status: Int, reason: StaticString, closing: Bool, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http else { return }
         guard var exchange else {
             refuse(status: status, reason: reason, into: &actions)
@@ -186,7 +188,7 @@ struct ProxyMachine {
 
     /// Answers the current request with `head` (already rewritten for the client by the caller,
     /// who asks `keepsAlive` first) and `body`.
-    mutating func answerFromCache(head: ByteBuffer, body: ByteBuffer?, status: Int, now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func answerFromCache(head: ByteBuffer, body: ByteBuffer?, status: Int, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, let exchange, case .awaitingHead = exchange.response, !exchange.serverAttached else { return }
         actions.append(.responseStarted(status: status))
         actions.append(.writeToClient(head))
@@ -195,15 +197,15 @@ struct ProxyMachine {
     }
 
     /// Whether the connection stays open after the current response, as far as is known now.
-    var keepsAlive: Bool { exchange.map(willKeepAlive) ?? false }
+    public var keepsAlive: Bool { exchange.map(willKeepAlive) ?? false }
 
     /// The current request could go to another server: it is idempotent and none of its body
     /// went out.
-    var mayResend: Bool { exchange.map { $0.isIdempotent && !$0.bodySent } ?? false }
+    public var mayResend: Bool { exchange.map { $0.isIdempotent && !$0.bodySent } ?? false }
 
     // MARK: Time
 
-    mutating func tick(now: UInt64, into actions: inout [ProxyAction]) {
+    public mutating func tick(now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, let deadline, deadline.at <= now else { return }
         self.deadline = nil
         switch deadline.kind {

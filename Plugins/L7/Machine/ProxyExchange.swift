@@ -3,8 +3,8 @@ import NIOCore
 
 /// One request and its response inside `ProxyMachine`: how far each has got, and what of the
 /// request is kept for a retry.
-struct ProxyExchange {
-    enum Response {
+public struct ProxyExchange: Sendable {
+    enum Response: Sendable {
         case awaitingHead
         /// The head went to the client; `dechunk`: a chunked body to an HTTP/1.0 client, sent as
         /// its payload alone and ended by the close.
@@ -13,7 +13,7 @@ struct ProxyExchange {
     }
 
     let method: ParsedHead.Method
-    let clientVersion: ParsedHead.Version
+    public let clientVersion: ParsedHead.Version
     /// GET, HEAD, OPTIONS, PUT, DELETE, TRACE (RFC 9110 §9.2.2): safe to send again.
     let isIdempotent: Bool
     let expectsContinue: Bool
