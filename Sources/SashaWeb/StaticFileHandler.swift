@@ -10,6 +10,8 @@ struct ServedSite: Sendable {
     let maxDiscardedBodyBytes: Int
     let idleTimeout: TimeAmount
     let counter: RequestCounter
+    /// `Cache-Control: max-age` sent with files (`service.max_age_s`); nil sends none.
+    var maxAgeSeconds: Int? = nil
 }
 
 /// Answers the requests of one HTTP/1.1 connection from the served root.
@@ -138,6 +140,11 @@ final class StaticFileHandler: ChannelInboundHandler {
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
         let keepAlive = request.isKeepAlive
         var headers = plan.headers
+        if let maxAge = site.maxAgeSeconds, plan.status != .rangeNotSatisfiable {
+            // Explicit freshness: shared caches in front (the l7 dispatcher's) may keep the file
+            // this long without guessing from Last-Modified.
+            headers.add(name: "Cache-Control", value: "max-age=\(maxAge)")
+        }
         stamp.stamp(&headers, version: request.version, keepAlive: keepAlive)
         let responseHead = HTTPResponseHead(version: request.version, status: plan.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)

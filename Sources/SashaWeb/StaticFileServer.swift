@@ -59,7 +59,8 @@ public final class StaticFileServer: Sendable {
             healthPath: configuration.healthPath,
             maxDiscardedBodyBytes: configuration.maxDiscardedBodyBytes,
             idleTimeout: .seconds(configuration.idleTimeoutSeconds),
-            counter: counter
+            counter: counter,
+            maxAgeSeconds: configuration.maxAgeSeconds
         )
         let limits = configuration.decoderLimits
 

@@ -22,6 +22,8 @@ public struct WebServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Int64
     /// The listen queue length.
     public var backlog: Int32
+    /// `service.max_age_s`: `Cache-Control: max-age` on every file answer; nil sends none.
+    public var maxAgeSeconds: Int?
 
     public init(
         root: String,
@@ -31,8 +33,10 @@ public struct WebServerConfiguration: Sendable, Equatable {
         maxHeaderBytes: Int = 16 * 1024,
         maxDiscardedBodyBytes: Int = 64 * 1024,
         idleTimeoutSeconds: Int64 = 60,
-        backlog: Int32 = 1024
+        backlog: Int32 = 1024,
+        maxAgeSeconds: Int? = nil
     ) {
+        self.maxAgeSeconds = maxAgeSeconds
         self.root = root
         self.address = address
         self.port = port

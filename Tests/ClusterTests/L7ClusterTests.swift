@@ -28,7 +28,7 @@ extension ClusterSuite {
               strategy: \(strategy)
               policy: round-robin
               strategy_options: \(strategy == "l7" ? "{ rules: [{ tag: images, extension: [png, jpg, gif, svg, webp] }]\(cache ? "" : ", cache: { enabled: false }") }" : "{}")
-            service: { port: \(port + 1001), root: \(site), health: /health }
+            service: { port: \(port + 1001), root: \(site), health: /health, max_age_s: 60 }
             nodes:
               127.0.0.4: { tags: [images] }
               127.0.0.5: { tags: [images], dispatch: false }

@@ -46,7 +46,7 @@ extension ConfigTests {
         @Test("an unknown key with nothing close lists the valid keys")
         func unknownKeyListsValidKeys() {
             #expect(problems(minimal + "service: { colour: red }\n")
-                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health"])
+                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health, max_age_s"])
         }
 
         @Test("a duplicated key is reported at its second occurrence, naming the first")
@@ -287,6 +287,18 @@ extension ConfigTests {
                 "test.yaml:4:21: control.metrics: '9400' is not ADDRESS:PORT; write e.g. metrics: \"127.0.0.1:9400\", "
                     + "or leave the key out to turn metrics off",
             ])
+        }
+
+        @Test("service.max_age_s is a number of seconds")
+        func maxAge() {
+            #expect(problems(minimal + """
+                service: { max_age_s: -5 }
+
+                """).count == 1)
+            #expect(problems(minimal + """
+                service: { max_age_s: 60 }
+
+                """).isEmpty)
         }
 
         @Test("the VIP is not a member's address, and some member can dispatch and serve")

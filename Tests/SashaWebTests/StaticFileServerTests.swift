@@ -23,6 +23,20 @@ struct StaticFileServerTests {
         }
     }
 
+    @Test func maxAgeIsSentOnlyWhenConfigured() async throws {
+        try await withServer { _, server in
+            let plain = try await RawHTTPClient.request("/notes.txt", to: server.localAddress)
+            #expect(plain.header("Cache-Control") == nil, "no freshness unless the operator gives one")
+        }
+        try await withServer(configure: { $0.maxAgeSeconds = 30 }) { _, server in
+            let fresh = try await RawHTTPClient.request("/notes.txt", to: server.localAddress)
+            #expect(fresh.header("Cache-Control") == "max-age=30")
+            let notModified = try await RawHTTPClient.request(
+                "/notes.txt", headers: [("If-None-Match", "\"6553f100-d\"")], to: server.localAddress)
+            #expect(notModified.status == 304 && notModified.header("Cache-Control") == "max-age=30")
+        }
+    }
+
     @Test func headHasTheHeadersOfGetAndNoBody() async throws {
         try await withServer { _, server in
             let response = try await RawHTTPClient.request("/notes.txt", method: "HEAD", to: server.localAddress)

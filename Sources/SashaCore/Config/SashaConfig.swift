@@ -161,8 +161,12 @@ public struct SashaConfig: Sendable {
         public var externalPort: UInt16?
         /// The path the health check requests.
         public var health: String
+        /// `Cache-Control: max-age` the embedded web server sends with files; nil sends none.
+        public var maxAgeSeconds: Int?
 
-        public init(port: UInt16 = defaultPort, root: String? = nil, externalPort: UInt16? = nil, health: String = defaultHealth) {
+        public init(port: UInt16 = defaultPort, root: String? = nil, externalPort: UInt16? = nil, health: String = defaultHealth,
+                    maxAgeSeconds: Int? = nil) {
+            self.maxAgeSeconds = maxAgeSeconds
             self.port = port
             self.root = root
             self.externalPort = externalPort

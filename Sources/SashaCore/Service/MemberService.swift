@@ -70,7 +70,8 @@ public final class MemberService: @unchecked Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: kind == .files ? System.coreCount : 1)
         var server: StaticFileServer?
         if kind == .files, let root = service.root {
-            let configuration = WebServerConfiguration(root: root, address: node, port: service.port, healthPath: service.health)
+            let configuration = WebServerConfiguration(root: root, address: node, port: service.port, healthPath: service.health,
+                                                       maxAgeSeconds: service.maxAgeSeconds)
             do {
                 server = try blocking { try await StaticFileServer.start(configuration: configuration, group: group, logger: logger) }
             } catch {
