@@ -6,11 +6,13 @@ import NIOCore
 /// bits 3-7 pick where the bytes are split. The head is scanned whole and split, and both must
 /// agree; a complete head must lie within the input with every range inside it; its body is
 /// followed whole and split, and both must agree; and what the writers make of the head must
-/// scan again as the same message.
+/// scan again as the same message. Every input also drives the proxy's connection machine
+/// (`MachineRun`).
 enum FuzzInput {
     static func run(_ data: UnsafeRawBufferPointer) {
         guard let selector = data.first else { return }
         let bytes = UnsafeRawBufferPointer(rebasing: data[1...])
+        MachineRun.run(bytes, selector: selector)
         let kind: ParsedHead.Kind = selector & 1 == 0 ? .request : .response
         let answering: ParsedHead.Method = [.get, .head, .connect, .get][Int(selector >> 1 & 3)]
         let split = bytes.count * Int(selector >> 3) / 31

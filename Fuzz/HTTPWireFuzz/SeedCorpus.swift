@@ -22,6 +22,13 @@ enum SeedCorpus {
         (0x51, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
         // The fuzzer's first find: a chunked 2xx to CONNECT (a tunnel) written for an HTTP/1.0 client.
         (0x1D, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        // A conversation for `MachineRun`: requests first (the selector's top four bits say how
+        // much of the input the client sends), then the server's answers.
+        (0x70, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
+            + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+        (0x9A, "PUT /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"),
+        (0x6C, "HEAD / HTTP/1.0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"),
     ]
 
     static func write(to folder: String) throws {

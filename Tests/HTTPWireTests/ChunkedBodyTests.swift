@@ -82,8 +82,12 @@ import Testing
         #expect(refusal(body) != nil, "\(what)")
     }
 
-    @Test func sixteenHexDigitsUpTo2To63Minus1AreASize() {
-        #expect(track("7FFFFFFFFFFFFFFF\r\nabc") == .needsMore(consumed: 21))
+    @Test func sixteenHexDigitsAreASizeUpTo2To31Minus1() {
+        #expect(track("000000007FFFFFFF\r\nabc") == .needsMore(consumed: 21))
+        guard case .invalid = track("7FFFFFFFFFFFFFFF\r\nabc") else {
+            Issue.record("a chunk over 2 GiB was taken")
+            return
+        }
     }
 
     @Test func aChunkLineLongerThanTheLimitIsRefused() {

@@ -46,9 +46,10 @@ import Testing
     /// server's view of its request by naming them in Connection.
     @Test func contentLengthTransferEncodingAndHostSurviveBeingNamedInConnection() throws {
         let sized = try upstream("POST / HTTP/1.1\r\nHost: a\r\nConnection: content-length, host, close\r\nContent-Length: 5\r\n\r\n")
-        #expect(sized.hasPrefix("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX-Forwarded-For:"))
+        #expect(sized.hasPrefix("POST / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For:"))
+        #expect(sized.hasSuffix("\r\nContent-Length: 5\r\n\r\n"))
         let chunked = try upstream("POST / HTTP/1.1\r\nHost: a\r\nConnection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n")
-        #expect(chunked.hasPrefix("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nX-Forwarded-For:"))
+        #expect(chunked.hasSuffix("\r\nTransfer-Encoding: chunked\r\n\r\n"))
     }
 
     @Test func otherFieldsNamedInConnectionAreRemovedKnownOrNot() throws {
@@ -61,7 +62,8 @@ import Testing
     @Test func methodsWithoutBodiesKeepTheContentLengthTheyCameWith() throws {
         for method in ["GET", "OPTIONS", "DELETE", "TRACE", "HEAD"] {
             let written = try upstream("\(method) / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
-            #expect(written.hasPrefix("\(method) / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"), "\(method)")
+            #expect(written.hasPrefix("\(method) / HTTP/1.1\r\nHost: a\r\n"), "\(method)")
+            #expect(written.hasSuffix("\r\nContent-Length: 3\r\n\r\n"), "\(method)")
         }
     }
 

@@ -34,6 +34,8 @@ public struct ProxyExchange: Sendable {
     var discardingBody = false
     var continueSent = false
     var serverAttached = false
+    /// Waiting for another request's cache fill instead of a server.
+    var waitingElsewhere = false
     /// Report the response payload for a cache fill.
     var collectPayload = false
     var serverKeepAlive = true
@@ -54,6 +56,11 @@ public struct ProxyExchange: Sendable {
         self.upstreamHead = upstreamHead
         clientKeepAlive = keepAlive
     }
+
+    /// The client waits for a 100 before sending its body, and none went out: if the proxy answers
+    /// now, the client may never send that body (RFC 9110 §10.1.1), so the connection cannot be
+    /// kept: what comes next could be the body or the next request.
+    var awaitsContinue: Bool { expectsContinue && !continueSent && !requestEnded }
 
     /// Some of the response went to the client.
     var responseBegun: Bool {

@@ -40,12 +40,12 @@ extension ProxyMachine {
             return false
         case .invalid:
             // Conflicting framing, or not HTTP: 502, and the connection is never reused.
-            failServer(.malformed, into: &actions)
+            failServer(.malformed, now: now, into: &actions)
             return false
         case .complete(let head, let length):
             if head.status == 101 {
                 guard exchange.upgradesToWebSocket, head.upgradesToWebSocket else {
-                    failServer(.malformed, into: &actions)
+                    failServer(.malformed, now: now, into: &actions)
                     return false
                 }
                 return openTunnel(head, length: length, into: &actions)
@@ -57,7 +57,7 @@ extension ProxyMachine {
             }
             let framing = MessageFraming.response(head, to: exchange.method)
             guard framing != .tunnel else {
-                failServer(.malformed, into: &actions)
+                failServer(.malformed, now: now, into: &actions)
                 return false
             }
             let dechunk = framing == .chunked && exchange.clientVersion == .http1_0
@@ -135,10 +135,10 @@ extension ProxyMachine {
 
     /// The server's answer is unusable before any of it reached the client: the handler retries
     /// or answers 502/504.
-    private mutating func failServer(_ failure: ServerFailure, into actions: inout [ProxyAction]) {
+    private mutating func failServer(_ failure: ServerFailure, now: UInt64, into actions: inout [ProxyAction]) {
         exchange?.serverAttached = false
         resetServerSide()
-        deadline = nil
+        armForExchange(now: now)
         actions.append(.releaseServer(reusable: false))
         actions.append(.serverFailed(failure))
     }

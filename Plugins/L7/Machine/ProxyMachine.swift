@@ -101,8 +101,10 @@ public struct ProxyMachine: Sendable {
     public mutating func serverAttached(now: UInt64, collectPayload: Bool, into actions: inout [ProxyAction]) {
         guard var exchange, phase == .http, !exchange.serverAttached else { return }
         exchange.serverAttached = true
+        exchange.waitingElsewhere = false
         exchange.collectPayload = collectPayload
-        if exchange.expectsContinue, !exchange.requestEnded, !exchange.continueSent {
+        // An HTTP/1.0 client would take a 100 for the final answer (RFC 9110 §15.2).
+        if exchange.expectsContinue, !exchange.requestEnded, !exchange.continueSent, exchange.clientVersion == .http1_1 {
             // The proxy took over `Expect: 100-continue`: now that a server is ready, the client
             // may send its body (the server's own 100, if any, is not forwarded).
             exchange.continueSent = true
@@ -116,8 +118,8 @@ public struct ProxyMachine: Sendable {
         }
         exchange.held.removeAll()
         actions.append(.flushServer)
-        if exchange.requestEnded { arm(.responseHead, now: now) }
         self.exchange = exchange
+        armForExchange(now: now)
     }
 
     /// The request waits for another request's cache fill: it has the response timeout for that,
@@ -125,7 +127,15 @@ public struct ProxyMachine: Sendable {
     /// upstream itself).
     public mutating func waitingForAnotherFetch(now: UInt64) {
         guard phase == .http, exchange != nil else { return }
-        arm(.responseHead, now: now)
+        exchange?.waitingElsewhere = true
+        armForExchange(now: now)
+    }
+
+    /// The wait for another fetch is over (the handler goes to a server itself).
+    public mutating func stoppedWaiting(now: UInt64) {
+        guard phase == .http, exchange?.waitingElsewhere == true else { return }
+        exchange?.waitingElsewhere = false
+        armForExchange(now: now)
     }
 
     public mutating func serverBytes(_ buffer: ByteBuffer, now: UInt64, into actions: inout [ProxyAction]) {
@@ -142,6 +152,7 @@ public struct ProxyMachine: Sendable {
             exchange.serverAttached = false
             self.exchange = exchange
             resetServerSide()
+            armForExchange(now: now)
             actions.append(.releaseServer(reusable: false))
             actions.append(.serverFailed(.dropped))
         case .body(let tracker, _) where tracker.framing == .untilClose:
@@ -176,7 +187,7 @@ public struct ProxyMachine: Sendable {
             close(into: &actions)
             return
         }
-        if closing { exchange.clientKeepAlive = false }
+        if closing || exchange.awaitsContinue { exchange.clientKeepAlive = false }
         self.exchange = exchange
         var out = allocator.buffer(capacity: 160)
         HeadWriter.writeShortResponse(status: status, reason: reason, closing: !willKeepAlive(exchange),
@@ -190,6 +201,7 @@ public struct ProxyMachine: Sendable {
     /// who asks `keepsAlive` first) and `body`.
     public mutating func answerFromCache(head: ByteBuffer, body: ByteBuffer?, status: Int, now: UInt64, into actions: inout [ProxyAction]) {
         guard phase == .http, let exchange, case .awaitingHead = exchange.response, !exchange.serverAttached else { return }
+        if exchange.awaitsContinue { self.exchange?.clientKeepAlive = false }
         actions.append(.responseStarted(status: status))
         actions.append(.writeToClient(head))
         if let body, body.readableBytes > 0 { actions.append(.writeToClient(body)) }
@@ -221,12 +233,13 @@ public struct ProxyMachine: Sendable {
             guard var exchange, case .awaitingHead = exchange.response else { return }
             guard exchange.serverAttached else {
                 // Waiting for another request's fetch, too long.
-                actions.append(.serverFailed(.timeout))
+                if exchange.waitingElsewhere { actions.append(.serverFailed(.timeout)) }
                 return
             }
             exchange.serverAttached = false
             self.exchange = exchange
             resetServerSide()
+            armForExchange(now: now)
             actions.append(.releaseServer(reusable: false))
             actions.append(.serverFailed(.timeout))
         case .responseBody:
@@ -249,6 +262,27 @@ public struct ProxyMachine: Sendable {
         deadline = Deadline(kind: kind, at: now &+ after)
     }
 
+    /// The deadline the current exchange's state calls for: the next byte of the request's body
+    /// while it arrives (whoever it goes to, or none: a body is read and dropped under the same
+    /// deadline), then the response head once a server has the whole request (or while waiting for
+    /// another request's fetch), then the next byte of the response body.
+    mutating func armForExchange(now: UInt64) {
+        guard let exchange else { return }
+        switch exchange.response {
+        case .body:
+            arm(.responseBody, now: now)
+        case .awaitingHead where !exchange.requestEnded:
+            arm(.requestBody, now: now)
+        case .awaitingHead where exchange.serverAttached || exchange.waitingElsewhere:
+            arm(.responseHead, now: now)
+        case .awaitingHead:
+            // Being routed: the handler's own steps (connect timeout) bound it.
+            deadline = nil
+        case .done:
+            if exchange.requestEnded { deadline = nil } else { arm(.requestBody, now: now) }
+        }
+    }
+
     func willKeepAlive(_ exchange: ProxyExchange) -> Bool { exchange.clientKeepAlive && !quiescing }
 
     /// An answer that is not a server's (local or cached) was written: the exchange ends, or
@@ -264,6 +298,7 @@ public struct ProxyMachine: Sendable {
         } else if willKeepAlive(exchange) {
             self.exchange?.discardingBody = true
             self.exchange?.held.removeAll()
+            armForExchange(now: now)
             processClientInput(now: now, into: &actions)
         } else {
             close(into: &actions)
@@ -277,8 +312,9 @@ public struct ProxyMachine: Sendable {
         exchange.response = .done
         exchange.serverAttached = false
         resetServerSide()
-        actions.append(.responseEnded)
+        // The server connection goes first: `responseEnded` lets go of the route that holds it.
         actions.append(.releaseServer(reusable: serverReusable && exchange.requestEnded))
+        actions.append(.responseEnded)
         actions.append(.flushClient)
         self.exchange = exchange
         if exchange.requestEnded {
@@ -286,7 +322,7 @@ public struct ProxyMachine: Sendable {
         } else if willKeepAlive(exchange) {
             // The server answered before the body ended: read the rest and drop it.
             self.exchange?.discardingBody = true
-            arm(.requestBody, now: now)
+            armForExchange(now: now)
         } else {
             close(into: &actions)
         }
@@ -429,6 +465,13 @@ extension ProxyMachine {
                 refuse(status: 405, reason: "Method Not Allowed", into: &actions)
                 return false
             }
+            if !AbsoluteTarget.agreesWithHost(head, clientInput) {
+                // Routing would follow the target's authority and the server its Host (RFC 9112
+                // §3.2.2 has the proxy use the target's): refuse rather than route one host and
+                // serve another.
+                refuse(status: 400, reason: "Bad Request", into: &actions)
+                return false
+            }
             let limit = configuration.maxBodyBytes
             if limit > 0, let length = head.contentLength, length > limit {
                 refuse(status: 413, reason: "Content Too Large", into: &actions)
@@ -441,7 +484,7 @@ extension ProxyMachine {
             let framing = MessageFraming.request(head)
             exchange = ProxyExchange(head: head, framing: framing, upstreamHead: upstreamHead, upgradesToWebSocket: webSocket,
                                      keepAlive: head.keepAlive && !quiescing, limits: configuration.limits)
-            deadline = nil
+            armForExchange(now: now)
             let headBytes = clientInput.readSlice(length: length)!
             actions.append(.route(RequestStart(head: head, bytes: headBytes)))
             return true

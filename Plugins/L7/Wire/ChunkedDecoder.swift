@@ -25,6 +25,11 @@ struct ChunkedDecoder: Sendable {
     }
 
     private let limits: WireLimits
+    /// The largest chunk taken: 2^31 - 1 bytes. The size line goes to the server as it came, and
+    /// a server that keeps a chunk's size in 32 bits would read a larger one differently (a
+    /// desync the proxy cannot see).
+    static let maxChunkSize = Int(Int32.max)
+
     private var state = State.sizeStart
     /// The chunk's size while reading it, then the data bytes still to come.
     private var size = 0
@@ -75,7 +80,7 @@ struct ChunkedDecoder: Sendable {
         case .size:
             if let value = ByteClass.hexValue(byte) {
                 digits += 1
-                guard digits <= 16, size <= (Int.max - Int(value)) / 16 else { return "chunk size too large" }
+                guard digits <= 16, size <= (Self.maxChunkSize - Int(value)) / 16 else { return "chunk size too large" }
                 size = size * 16 + Int(value)
                 return nil
             }

@@ -20,15 +20,20 @@ extension HeadWriter {
     /// An HTTP/1.0 request without Host gains `Host: <the proxy's address>`, the authority it was
     /// sent to: HTTP/1.1 requires a Host.
     ///
-    /// Content-Length and Transfer-Encoding are copied unchanged: the body follows with exactly
-    /// the framing it came with, so the server finds its end where the proxy did.
+    /// Content-Length and Transfer-Encoding are written anew after the other fields, as one
+    /// canonical line (`Content-Length: N` or `Transfer-Encoding: chunked`): the body follows
+    /// with exactly the framing it came with, so the server finds its end where the proxy did,
+    /// and no server reads the client's spelling of it (`chunked,`, `5, 5`, a padded length).
     ///
     /// - Parameter source: the bytes `head` was scanned from, from the same reader index.
     public static func writeUpstreamRequest(head: ParsedHead, from source: ByteBuffer, into out: inout ByteBuffer,
                                             forwarding: Forwarding, keepingUpgrade: Bool = false) {
         source.withUnsafeReadableBytes { bytes in
             var removing = FieldCopy.hopByHop
-            removing.insert(.expect)
+            // Framing is written once, in one form, below: a server never sees the client's
+            // spelling of it (`chunked,`, a repeated or zero-padded length), which some servers
+            // read differently from the scanner.
+            removing.formUnion(KnownFields(.expect, .contentLength, .transferEncoding))
             if keepingUpgrade { removing.remove(.upgrade) }
             let copy = FieldCopy(head: head, bytes: bytes, removing: removing)
             copy.write(head.methodBytes, into: &out)
@@ -54,6 +59,13 @@ extension HeadWriter {
                 writeForwarding(known, copy, forwarding, into: &out)
             }
             if keepingUpgrade, head.hasUpgrade { out.writeStaticString("Connection: upgrade\r\n") }
+            if head.isChunked {
+                out.writeStaticString("Transfer-Encoding: chunked\r\n")
+            } else if let length = head.contentLength {
+                out.writeStaticString("Content-Length: ")
+                out.writeString(String(length))
+                out.writeStaticString("\r\n")
+            }
             out.writeStaticString("\r\n")
         }
     }

@@ -70,6 +70,8 @@ extension ProxyHandler {
     private func cacheFilled(_ cached: CachedResponse?, for route: Route) {
         guard self.route === route, route.waitingForFill else { return }
         route.waitingForFill = false
+        let now = now
+        perform { machine, _ in machine.stoppedWaiting(now: now) }
         if let cached { serve(cached, version: machine?.exchange?.clientVersion == .http1_0 ? .http1_0 : .http1_1) } else { dispatch(route) }
     }
 
@@ -160,6 +162,8 @@ extension ProxyHandler {
         if route.waitingForFill {
             // The fetch this request waited for is too slow: fetch it without the cache's help.
             route.waitingForFill = false
+            let now = now
+            perform { machine, _ in machine.stoppedWaiting(now: now) }
             dispatch(route)
             return
         }

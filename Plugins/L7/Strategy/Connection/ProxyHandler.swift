@@ -222,6 +222,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         route.cacheFill?.finish(now: environment.host.monotonicNanoseconds)
         route.cacheFill = nil
         reportClosed(route)
+        // A connect still under way for it finds no route and gives its connection to the pool.
+        self.route = nil
         readHold.subtract([.routing, .upstreamFull])
         if readHold.isEmpty, readPending, let context {
             readPending = false
