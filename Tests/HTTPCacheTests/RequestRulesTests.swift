@@ -105,15 +105,16 @@ struct RequestRulesTests {
         #expect(cache.lookup(request(.GET, "/page", [("Range", "bytes=0-3")]), now: 1, whenFilled: noCallback).isBypass)
     }
 
-    @Test(arguments: [HTTPMethod.OPTIONS, .TRACE, .CONNECT, .RAW(value: "PROPFIND")])
-    func otherMethodsBypassAndLeaveEntries(method: HTTPMethod) {
+    @Test(arguments: [HTTPMethod.OPTIONS, .TRACE])
+    func safeMethodsBypassAndLeaveEntries(method: HTTPMethod) {
         let cache = makeCache()
         #expect(play(cache, get, fresh, at: 0))
         #expect(cache.lookup(request(method, "/page"), now: 1, whenFilled: noCallback).isBypass)
         #expect(cache.lookup(get, now: 1, whenFilled: noCallback).hit != nil)
     }
 
-    @Test(arguments: [HTTPMethod.POST, .PUT, .DELETE, .PATCH])
+    /// Unsafe methods, and methods whose safety the cache does not know (RFC 9111 §4.4).
+    @Test(arguments: [HTTPMethod.POST, .PUT, .DELETE, .PATCH, .RAW(value: "M-SEARCH"), .RAW(value: "PROPFIND")])
     func unsafeMethodsBypassAndInvalidateTheirURL(method: HTTPMethod) {
         let cache = makeCache()
         #expect(play(cache, get, fresh, at: 0))

@@ -85,6 +85,37 @@ import Testing
         #expect(proxy.stat("ejections") >= 1)
     }
 
+    /// One misbehaving server must not take the whole site down: the last one of a group is
+    /// never left out, and at most `max_ejection_percent` of a group is.
+    @Test func theLastServerIsNeverEjected() async throws {
+        let dead = try Backend("dead", listening: false)
+        let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 2, "eject_for_ms": 60000}}"#, backends: [dead])
+        defer { proxy.stop() }
+        defer { ServerExclusions.shared.exclude(dead.address, forNanoseconds: 0) }
+        let client = try await proxy.client()
+        defer { client.close() }
+        for index in 0..<6 { #expect(try await client.get("/l/\(index)").status == 502, "still tried, never 503") }
+        #expect(!ServerExclusions.shared.isExcluded(dead.address))
+        #expect(proxy.stat("ejections") == 0)
+        #expect(proxy.stat("ejections_refused") >= 1)
+    }
+
+    @Test func aMalformedAnswerIsNotHeldAgainstTheServer() async throws {
+        let garbage = try Backend("garbage", behaviour: .garbage), alive = try Backend("alive")
+        defer { garbage.close(); alive.close() }
+        let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 1}, "cache": {"enabled": false}}"#,
+                                     backends: [garbage, alive])
+        defer { proxy.stop() }
+        defer { ServerExclusions.shared.exclude(garbage.address, forNanoseconds: 0) }
+        let client = try await proxy.client()
+        defer { client.close() }
+        var statuses: [UInt] = []
+        for index in 0..<6 { statuses.append(try await client.get("/m/\(index)").status) }
+        #expect(statuses.contains(502) && statuses.contains(200))
+        #expect(proxy.stat("ejections") == 0)
+        #expect(!ServerExclusions.shared.isExcluded(garbage.address))
+    }
+
     @Test func retriesExhaustedIs502() async throws {
         let one = try Backend("one", listening: false), two = try Backend("two", listening: false)
         let proxy = try ProxyHarness(options: #"{"upstream": {"retries": 2, "eject_after_failures": 100}}"#, backends: [one, two])

@@ -240,5 +240,12 @@ import Testing
         #expect(driver.clientText.hasPrefix("HTTP/1.1 101"))
         #expect(driver.tunnels == 1)
         #expect(driver.machine.phase == .tunnel)
+        // A tunnel nobody uses closes after the idle timeout; traffic keeps it open.
+        var quiet = driver
+        quiet.run { machine, _ in machine.tunnelActivity(now: 50_000_000_000) }
+        quiet.tick(100_000_000_000)
+        #expect(!quiet.clientClosed)
+        quiet.tick(200_000_000_000)
+        #expect(quiet.clientClosed)
     }
 }

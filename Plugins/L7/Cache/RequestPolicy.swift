@@ -41,8 +41,10 @@ struct RequestPolicy: Sendable, Equatable {
         switch request.method {
         case .GET: isHead = false
         case .HEAD: isHead = true
-        case .POST, .PUT, .DELETE, .PATCH: return .bypass(.unsafeMethod)
-        default: return .bypass(.method)
+        // OPTIONS and TRACE are safe; any other method is unsafe or of unknown safety, and either
+        // way makes what was stored for the URL suspect (RFC 9111 §4.4).
+        case .OPTIONS, .TRACE: return .bypass(.method)
+        default: return .bypass(.unsafeMethod)
         }
         var policy = RequestPolicy(
             isHead: isHead, mayUseStored: true, mayStore: true, isAuthorized: false, maxAge: nil, minFresh: nil

@@ -48,7 +48,7 @@ extension ProxyMachine {
                     failServer(.malformed, now: now, into: &actions)
                     return false
                 }
-                return openTunnel(head, length: length, into: &actions)
+                return openTunnel(head, length: length, now: now, into: &actions)
             }
             if head.status < 200 {
                 // 100 Continue (the proxy answered the client's own) and other interim answers.
@@ -115,7 +115,7 @@ extension ProxyMachine {
 
     /// The server said 101 to a WebSocket handshake: the head goes to the client and both
     /// connections become a tunnel, with whatever either side already sent past the handshake.
-    private mutating func openTunnel(_ head: ParsedHead, length: Int, into actions: inout [ProxyAction]) -> Bool {
+    private mutating func openTunnel(_ head: ParsedHead, length: Int, now: UInt64, into actions: inout [ProxyAction]) -> Bool {
         guard let exchange else { return false }
         var out = allocator.buffer(capacity: length + 64)
         HeadWriter.writeClientResponse(head: head, from: serverInput, into: &out, clientVersion: exchange.clientVersion,
@@ -126,7 +126,7 @@ extension ProxyMachine {
         actions.append(.flushClient)
         actions.append(.openTunnel(fromClient: clientInput, fromServer: serverInput))
         phase = .tunnel
-        deadline = nil
+        arm(.idle, now: now)
         self.exchange = nil
         clientInput.clear()
         serverInput.clear()

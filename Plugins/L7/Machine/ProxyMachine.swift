@@ -217,8 +217,16 @@ public struct ProxyMachine: Sendable {
 
     // MARK: Time
 
+    /// Bytes went through the tunnel (either way): it stays open for another idle timeout, as
+    /// HAProxy's `timeout tunnel` and nginx's `proxy_read_timeout` keep a WebSocket.
+    public mutating func tunnelActivity(now: UInt64) {
+        guard phase == .tunnel else { return }
+        if let deadline, deadline.at > now &+ configuration.idleTimeout / 2 { return }
+        arm(.idle, now: now)
+    }
+
     public mutating func tick(now: UInt64, into actions: inout [ProxyAction]) {
-        guard phase == .http, let deadline, deadline.at <= now else { return }
+        guard phase == .http || phase == .tunnel, let deadline, deadline.at <= now else { return }
         self.deadline = nil
         switch deadline.kind {
         case .idle:

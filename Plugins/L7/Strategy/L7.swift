@@ -149,6 +149,7 @@ public final class L7: Strategy {
             "\"upstream_connections_opened\":\(load(counters.upstreamConnectionsOpened))",
             "\"upstream_failures\":\(load(counters.upstreamFailures))",
             "\"ejections\":\(load(counters.ejections))",
+            "\"ejections_refused\":\(load(counters.ejectionsRefused))",
             "\"client_connections\":\(load(counters.clientConnections))",
             "\"active\":\(load(counters.activeClientConnections))",
             "\"max_buffered_bytes\":\(load(counters.maxBufferedBytes))",

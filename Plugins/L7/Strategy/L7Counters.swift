@@ -13,6 +13,8 @@ final class L7Counters: Sendable {
     let upstreamConnectionsOpened = Atomic<Int>(0)
     let upstreamFailures = Atomic<Int>(0)
     let ejections = Atomic<Int>(0)
+    /// Ejections not made: they would have left a group with too few servers.
+    let ejectionsRefused = Atomic<Int>(0)
     let activeClientConnections = Atomic<Int>(0)
     let clientConnections = Atomic<Int>(0)
     /// The most bytes seen queued in one channel's outbound buffer after the proxy wrote to it:

@@ -36,6 +36,9 @@ struct L7Settings: Sendable {
         /// Failures in a row after which a server is left out of new flows.
         var ejectAfterFailures: Int
         var ejectFor: Duration
+        /// The most of a group's up servers passive ejection may leave out at once (percent);
+        /// never the last one.
+        var maxEjectionPercent: Int
     }
 
     /// The response cache (handed to HTTPCache).
@@ -82,7 +85,8 @@ struct L7Settings: Sendable {
             maxIdlePerServer: try upstreamOptions.int("max_idle_per_server", default: 1024, in: 0...65_536),
             retries: try upstreamOptions.int("retries", default: 2, in: 0...16),
             ejectAfterFailures: try upstreamOptions.int("eject_after_failures", default: 3, in: 1...1_000),
-            ejectFor: .milliseconds(try upstreamOptions.int("eject_for_ms", default: 10_000, in: 1...86_400_000)))
+            ejectFor: .milliseconds(try upstreamOptions.int("eject_for_ms", default: 10_000, in: 1...86_400_000)),
+            maxEjectionPercent: try upstreamOptions.int("max_ejection_percent", default: 50, in: 0...100))
         try upstreamOptions.rejectUnknownKeys()
 
         let cacheOptions = try options.section("cache") ?? PluginOptions(prefix: "cache")

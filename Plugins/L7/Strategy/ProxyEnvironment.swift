@@ -41,14 +41,26 @@ final class ProxyEnvironment: Sendable {
         machineConfiguration = configuration
     }
 
-    /// A server refused, dropped or timed out: after `eject_after_failures` in a row the host
-    /// leaves it out of new flows for `eject_for_ms`.
-    func recordFailure(_ server: ServerCounters) {
+    /// A server failed a request. Refused connections, timeouts and dropped connections count
+    /// toward ejection: after `eject_after_failures` in a row the host leaves the server out of new
+    /// flows for `eject_for_ms`, unless that would eject more than `max_ejection_percent` of a
+    /// group's servers or its last one (one misbehaving request path must not take the site
+    /// down). A malformed answer is that response's fault, not the server's: counted, never
+    /// ejected for.
+    func recordFailure(_ server: ServerCounters, _ failure: ServerFailure) {
         counters.bump(counters.upstreamFailures)
+        guard failure != .malformed else { return }
         let failures = server.consecutiveFailures.wrappingAdd(1, ordering: .relaxed).newValue
         guard failures >= settings.upstream.ejectAfterFailures else { return }
         server.consecutiveFailures.store(0, ordering: .relaxed)
+        let now = host.monotonicNanoseconds
+        guard directory.value.mayEject(server.address, maxPercent: settings.upstream.maxEjectionPercent, now: now) else {
+            counters.bump(counters.ejectionsRefused)
+            return
+        }
         counters.bump(counters.ejections)
+        server.ejectedUntil.store(now &+ UInt64(settings.upstream.ejectFor.components.seconds) * 1_000_000_000
+            &+ UInt64(settings.upstream.ejectFor.components.attoseconds / 1_000_000_000), ordering: .relaxed)
         host.exclude(server.address, for: settings.upstream.ejectFor)
         host.log(.warning, "server \(server.address) failed \(failures) times in a row; left out of new requests for \(settings.upstream.ejectFor)")
     }

@@ -7,6 +7,8 @@ final class ServerCounters: Sendable {
     let address: IPv4Address
     let consecutiveFailures = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
+    /// Left out of new requests until this monotonic time (ns), by this proxy's passive ejection.
+    let ejectedUntil = Atomic<UInt64>(0)
 
     init(address: IPv4Address) { self.address = address }
 }
@@ -17,6 +19,7 @@ final class ServerDirectory: Sendable {
     struct Entry: Sendable {
         let port: UInt16
         let isUp: Bool
+        let tagMask: UInt64
         let counters: ServerCounters
     }
 
@@ -50,7 +53,7 @@ final class ServerDirectory: Sendable {
         for server in list.servers {
             let serverCounters = counters[server.address] ?? ServerCounters(address: server.address)
             counters[server.address] = serverCounters
-            entries[server.address] = Entry(port: server.port, isUp: server.isEligible, counters: serverCounters)
+            entries[server.address] = Entry(port: server.port, isUp: server.isEligible, tagMask: server.tagMask, counters: serverCounters)
         }
         var warnings: [String] = []
         var defaultGroup: Int?
@@ -67,6 +70,25 @@ final class ServerDirectory: Sendable {
             return defaultGroup
         }
         return (ServerDirectory(entries: entries, rules: rules, ruleGroups: ruleGroups, defaultGroup: defaultGroup), warnings)
+    }
+
+    /// Whether ejecting `server` now would leave any of its groups (every server, and each tag it
+    /// carries) with more than `maxPercent` of its up servers ejected, or with none left.
+    func mayEject(_ server: IPv4Address, maxPercent: Int, now: UInt64) -> Bool {
+        guard let candidate = entries[server] else { return false }
+        var groups: [UInt64] = [0]
+        for bit in 0..<64 where candidate.tagMask & (1 << UInt64(bit)) != 0 { groups.append(1 << UInt64(bit)) }
+        for group in groups {
+            var up = 0
+            var ejected = 0
+            for entry in entries.values where entry.isUp && (group == 0 || entry.tagMask & group != 0) {
+                up += 1
+                if entry.counters.ejectedUntil.load(ordering: .relaxed) > now { ejected += 1 }
+            }
+            let allowed = min(up * maxPercent / 100, up - 1)
+            if ejected + 1 > allowed { return false }
+        }
+        return true
     }
 
     /// The tag id a request is routed to (first matching rule wins), or nil for any server.

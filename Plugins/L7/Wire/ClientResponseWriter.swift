@@ -54,7 +54,7 @@ extension HeadWriter {
         }
     }
 
-    /// Three digits: statuses are 100...599.
+    /// Three digits: statuses are 100...999.
     static func writeStatus(_ status: Int, into out: inout ByteBuffer) {
         out.writeInteger(UInt8(ascii: "0") + UInt8(status / 100 % 10))
         out.writeInteger(UInt8(ascii: "0") + UInt8(status / 10 % 10))

@@ -39,7 +39,7 @@ public struct ParsedHead: Sendable {
     /// The request-target's bytes (empty for a response).
     public internal(set) var target: Range<Int> = 0..<0
     public internal(set) var version: Version = .http1_1
-    /// The response's status code (100...599); 0 for a request.
+    /// The response's status code (100...999); 0 for a request.
     public internal(set) var status = 0
     /// The reason phrase's bytes, possibly empty (a response only).
     public internal(set) var reason: Range<Int> = 0..<0

@@ -57,7 +57,7 @@ struct RequestLine {
 }
 
 /// `HTTP-version SP status-code SP [reason-phrase]` (RFC 9112 §4). The status is three digits
-/// from 100 to 599. A line that ends right after the code (no SP) is accepted: servers send it,
+/// from 100 to 999. A line that ends right after the code (no SP) is accepted: servers send it,
 /// and the reason phrase carries nothing (the writer always writes the SP).
 struct StatusLine {
     let bytes: UnsafeRawBufferPointer
@@ -75,7 +75,9 @@ struct StatusLine {
             guard ByteClass.isDigit(bytes[offset]) else { return bad("invalid status code", offset) }
             status = status * 10 + Int(bytes[offset] - UInt8(ascii: "0"))
         }
-        guard (100...599).contains(status) else { return bad("invalid status code", start + 9) }
+        // Any three digits from 100 (RFC 9110 §15): a code the proxy does not know is passed on,
+        // and a client treats it as the x00 of its class (nginx and HAProxy pass them too).
+        guard status >= 100 else { return bad("invalid status code", start + 9) }
         head.status = status
         guard line.count > 12 else {
             head.reason = line.upperBound..<line.upperBound

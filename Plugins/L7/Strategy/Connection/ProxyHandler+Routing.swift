@@ -175,7 +175,7 @@ extension ProxyHandler {
             dispatch(route)
             return
         }
-        if let serverCounters = route.serverCounters { environment.recordFailure(serverCounters) }
+        if let serverCounters = route.serverCounters { environment.recordFailure(serverCounters, failure) }
         if let server = route.server { route.failedServers.append(server) }
         reportClosed(route)
         if route.mayRetry(after: failure, bodySent: !machine.mayResend, retries: settings.upstream.retries) {

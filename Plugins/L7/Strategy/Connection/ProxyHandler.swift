@@ -101,6 +101,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
         let buffer = unwrapInboundIn(data)
         if machine?.phase == .tunnel {
             route?.upstream?.write(buffer)
+            machine?.tunnelActivity(now: now)
             return
         }
         let now = now
@@ -275,6 +276,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
     func upstreamRead(_ buffer: ByteBuffer) {
         guard let context else { return }
         if machine?.phase == .tunnel {
+            machine?.tunnelActivity(now: now)
             context.write(wrapOutboundOut(buffer), promise: nil)
             if !context.channel.isWritable { route?.upstream?.handler.pauseReads() }
             return
