@@ -17,7 +17,7 @@ ring-demo: build example-plugin
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (builds the plugins and the example plugins first, then runs the
-## concurrency tests again under ThreadSanitizer and the ring's fuzz target for 30 seconds). The
+## concurrency tests again under ThreadSanitizer and both fuzz targets for 30 seconds each). The
 ## ring simulator, the packet tests (millions of frames and flows), the policies' concurrent-pick
 ## test (15 s of both cores), the cluster under wrk (policy swaps, a kill), the capture tests and
 ## the L4 lab (real hosts built and waited for synchronously: downloads, 10,000 connections,
