@@ -74,6 +74,43 @@ public struct StatusReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// The ring socket's errors: datagrams that could not be sent (by cause, and by peer) and
+    /// read errors. None of them closes the socket.
+    public struct Transport: Codable, Sendable, Equatable {
+        public struct Peer: Codable, Sendable, Equatable {
+            public var address: String
+            /// The cause sending to it fails with now; null while it works.
+            public var failing: String?
+            public var errors: [String: UInt64]
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(address, forKey: .address)
+                try container.encode(failing, forKey: .failing)
+                try container.encode(errors, forKey: .errors)
+            }
+        }
+
+        public var sendErrors: [String: UInt64]
+        public var receiveErrors: [String: UInt64]
+        /// Every peer a send ever failed to, in address order.
+        public var peers: [Peer]
+
+        enum CodingKeys: String, CodingKey {
+            case peers
+            case sendErrors = "send_errors", receiveErrors = "receive_errors"
+        }
+
+        init(_ faults: TransportFaults) {
+            sendErrors = Dictionary(uniqueKeysWithValues: faults.sendErrors.map { ($0.key.rawValue, $0.value) })
+            receiveErrors = Dictionary(uniqueKeysWithValues: faults.receiveErrors.map { ($0.key.rawValue, $0.value) })
+            peers = faults.peers.sorted { $0.key < $1.key }.map { address, peer in
+                Peer(address: address.description, failing: peer.failing?.rawValue,
+                     errors: Dictionary(uniqueKeysWithValues: peer.errors.map { ($0.key.rawValue, $0.value) }))
+            }
+        }
+    }
+
     /// This member's own service (the embedded web server, or the external one it checks).
     public struct Service: Codable, Sendable, Equatable {
         /// "files" (embedded web server), "external" (a local server at `port`) or "none".
@@ -99,9 +136,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// The strategy's own counters and state (its `stats()`), while this member dispatches.
     public var strategyStats: JSONValue?
     public var service: Service?
+    /// Nil only in the answer of a daemon older than this field.
+    public var transport: Transport?
 
     enum CodingKeys: String, CodingKey {
-        case node, role, state, ring, strategy, policy, connections, counters, service
+        case node, role, state, ring, strategy, policy, connections, counters, service, transport
         case strategyStats = "strategy_stats"
     }
 
@@ -117,6 +156,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
         try container.encode(counters, forKey: .counters)
         try container.encode(strategyStats, forKey: .strategyStats)
         try container.encode(service, forKey: .service)
+        try container.encode(transport, forKey: .transport)
     }
 }
 
@@ -149,6 +189,7 @@ extension StatusReport {
                             bytesOut: counts.bytesOut, rotations: counts.rotations, elections: counts.elections,
                             purges: counts.purges, viewChanges: counts.viewChanges, expiredMessages: counts.expiredMessages,
                             drops: drops)
+        transport = Transport(snapshot.transport)
     }
 
     static func iso8601(microseconds: UInt64) -> String {

@@ -28,6 +28,24 @@ extension StatusReport {
         lines.append("rotations \(c.rotations), elections \(c.elections), purges \(c.purges), view changes \(c.viewChanges), "
             + "expired messages \(c.expiredMessages)")
         lines.append("drops: " + c.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if let transport {
+            lines.append(transport.line)
+            for peer in transport.peers {
+                lines.append("  to \(peer.address): \(peer.failing.map { "failing (\($0))" } ?? "works"); "
+                    + Self.counts(peer.errors))
+            }
+        }
         return lines.joined(separator: "\n")
+    }
+
+    static func counts(_ counts: [String: UInt64]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+}
+
+extension StatusReport.Transport {
+    /// "transport errors: send none, receive none", or the counts by cause.
+    var line: String {
+        "transport errors: send \(StatusReport.counts(sendErrors)), receive \(StatusReport.counts(receiveErrors))"
     }
 }

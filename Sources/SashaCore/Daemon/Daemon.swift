@@ -66,9 +66,16 @@ public final class Daemon: Sendable {
         }
         let ringAddress = "\(settings.node):\(settings.config.ring.port)"
         let ringChannel: any Channel
+        let sender: RingSender
         do {
-            ringChannel = try bindRing(node: node, loop: loop, host: settings.node.description, port: Int(settings.config.ring.port),
-                                       broadcast: settings.link != nil)
+            let socket = try RingSocket.bound(to: settings.node, port: settings.config.ring.port, broadcast: settings.link != nil)
+            do {
+                sender = try RingSender(duplicating: socket)
+            } catch {
+                close(socket)
+                throw error
+            }
+            ringChannel = try bindRing(socket, node: node, loop: loop)
             opened.append(ringChannel)
         } catch {
             throw fail("cannot bind the ring's UDP socket to \(ringAddress): \(describe(error, address: settings.node.description))")
@@ -77,8 +84,8 @@ public final class Daemon: Sendable {
             // A socket bound to the unicast address does not receive broadcasts: a second one,
             // bound to the broadcast address, takes them to the same node.
             do {
-                opened.append(try bindRing(node: node, loop: loop, host: link.broadcast.description,
-                                           port: Int(settings.config.ring.port), broadcast: true))
+                let socket = try RingSocket.bound(to: link.broadcast, port: settings.config.ring.port, broadcast: true)
+                opened.append(try bindRing(socket, node: node, loop: loop))
             } catch {
                 throw fail("cannot bind \(link.broadcast):\(settings.config.ring.port) to receive ring broadcasts on \(link.interface): \(error)")
             }
@@ -130,29 +137,25 @@ public final class Daemon: Sendable {
                             controlChannel: controlChannel, metricsChannel: metricsChannel, runner: runner, service: service)
         daemon.logStart()
         do {
-            try loop.submit { node.start(channel: ringChannel) }.wait()
+            try loop.submit { node.start(sender: sender) }.wait()
         } catch {
             throw fail("cannot start the ring: \(error)")
         }
         return daemon
     }
 
-    private static func bindRing(node: RingNode, loop: any EventLoop, host: String, port: Int, broadcast: Bool) throws -> any Channel {
+    /// NIO reads the bound `socket` (and closes it); the node sends on its own descriptor.
+    private static func bindRing(_ socket: CInt, node: RingNode, loop: any EventLoop) throws -> any Channel {
         try DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_broadcast), value: broadcast ? 1 : 0)
             // One datagram is at most one packet; a larger one arrives cut and is dropped as malformed.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RingPacket.maximumSize + 1))
             .channelOption(.maxMessagesPerRead, value: 16)
-            // Room for a burst of joins and views from a large ring while the loop is busy, and for
-            // the chunks of several servers' connection lists passing through at once (the kernel
-            // caps it at net.core.rmem_max).
-            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RingDatagramHandler(node: node))
                 }
             }
-            .bind(host: host, port: port)
+            .withBoundSocket(socket)
             .wait()
     }
 
@@ -201,11 +204,10 @@ public final class Daemon: Sendable {
         node.eventLoop.execute { [self] in
             guard ringChannel.isActive else { return }
             logger.notice("shutting down: leaving the ring")
-            node.leave().whenComplete { [self] _ in
-                controlChannel.close(promise: nil)
-                metricsChannel?.close(promise: nil)
-                ringChannel.close(promise: nil)
-            }
+            node.leave()
+            controlChannel.close(promise: nil)
+            metricsChannel?.close(promise: nil)
+            ringChannel.close(promise: nil)
         }
     }
 

@@ -13,7 +13,8 @@ final class RingDatagramHandler: ChannelInboundHandler {
         node.receive(unwrapInboundIn(data))
     }
 
-    /// A datagram socket survives send and receive errors; they are logged, never fatal.
+    /// Read errors NIO survives (ECONNREFUSED, ENOMEM) are counted by cause and logged once per
+    /// change. Sends do not pass through here: the node sends on its own descriptor (`RingSocket`).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         node.transportError(error)
     }

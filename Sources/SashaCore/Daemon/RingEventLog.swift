@@ -42,6 +42,29 @@ struct RingEventLog {
         logger.warning("ring socket: \(error)")
     }
 
+    /// A peer that starts or stops failing, or fails for another reason: one line per change,
+    /// however many datagrams it costs. The socket stays open whatever happens.
+    func transport(_ change: TransportFaults.Change) {
+        switch change {
+        case let .failing(peer, cause, code):
+            logger.warning("""
+                ring transport: cannot send to \(peer): \(cause.explanation), errno \(code); its datagrams are dropped and \
+                counted (sasha status: transport) until it works again
+                """)
+        case let .causeChanged(peer, from, to, code):
+            logger.warning("ring transport: sending to \(peer) still fails, now \(to.explanation), errno \(code) (was \(from.rawValue))")
+        case let .recovered(peer, cause, failures, nanoseconds):
+            logger.notice("""
+                ring transport: sending to \(peer) works again after \(failures) failed datagram\(failures == 1 ? "" : "s") \
+                over \(Self.milliseconds(nanoseconds)) ms (\(cause.rawValue))
+                """)
+        case let .receiveFailing(cause, code):
+            logger.warning("ring transport: reading the ring socket fails: \(cause.explanation), errno \(code); it stays open")
+        case let .receiveRecovered(cause, failures):
+            logger.notice("ring transport: reading the ring socket works again after \(failures) error\(failures == 1 ? "" : "s") (\(cause.rawValue))")
+        }
+    }
+
     /// Nanoseconds as milliseconds with one decimal.
     static func milliseconds(_ nanoseconds: UInt64) -> String {
         let tenths = (nanoseconds + 50_000) / 100_000

@@ -22,14 +22,17 @@ public final class RingNode: @unchecked Sendable {
     private var machine: RingMachine
     /// Reused for every event so that carrying effects out allocates nothing of ours.
     private var effects: [RingEffect] = []
-    private var channel: (any Channel)?
-    /// Socket addresses by member: NIO boxes each one, so they are made once.
-    private var destinations: [IPv4Address: SocketAddress] = [:]
+    /// Where datagrams go out (see `RingSocket`): nil until `start`.
+    private var sender: RingSender?
+    /// Socket addresses by member, made once.
+    private var destinations: [IPv4Address: sockaddr_in] = [:]
     private var timer: Scheduled<Void>?
     private var timerDeadline = UInt64.max
     private var observers: [any RoleObserver] = []
-    /// Write futures of the last packets (SIGTERM), collected only while leaving.
-    private var leaveWrites: [EventLoopFuture<Void>]?
+    /// Datagrams handed to the kernel (a leave says whether it announced anything).
+    private var datagramsSent: UInt64 = 0
+    /// Send and receive errors by cause and peer; each change is one log line.
+    private var faults = TransportFaults()
     private let log: RingEventLog
     private let metrics: RingMetrics
     /// Datagrams whose source was not IPv4: the ring speaks IPv4 only.
@@ -49,10 +52,10 @@ public final class RingNode: @unchecked Sendable {
 
     // MARK: Events
 
-    /// Starts looking for a ring through `channel` (the bound UDP socket).
-    func start(channel: any Channel) {
+    /// Starts looking for a ring, sending through `sender` (the bound UDP socket's own descriptor).
+    func start(sender: RingSender) {
         eventLoop.preconditionInEventLoop()
-        self.channel = channel
+        self.sender = sender
         let now = Clocks.monotonic()
         machine.start(now: now, into: &effects)
         apply(now: now)
@@ -66,6 +69,7 @@ public final class RingNode: @unchecked Sendable {
         }
         let sender = IPv4Address(UInt32(bigEndian: source.address.sin_addr.s_addr))
         let now = Clocks.monotonic()
+        if let change = faults.received() { log.transport(change) }
         envelope.data.withUnsafeReadableBytes { machine.receive($0, from: sender, now: now, into: &effects) }
         apply(now: now)
     }
@@ -77,40 +81,34 @@ public final class RingNode: @unchecked Sendable {
     }
 
     /// Leaves the ring gracefully (SIGTERM): the machine hands the dispatcher role over in a new
-    /// view sent twice; the future completes when those datagrams are with the kernel.
-    func leave() -> EventLoopFuture<Void> {
+    /// view sent twice. Sends are synchronous: when this returns, those datagrams are with the
+    /// kernel (or failed, and were counted).
+    func leave() {
         eventLoop.preconditionInEventLoop()
         timer?.cancel()
         timer = nil
-        leaveWrites = []
+        let before = datagramsSent
         let now = Clocks.monotonic()
         machine.leave(now: now, into: &effects)
         apply(now: now)
-        let writes = leaveWrites ?? []
-        leaveWrites = nil
-        log.left(announced: !writes.isEmpty)
-        return EventLoopFuture.andAllComplete(writes, on: eventLoop)
+        log.left(announced: datagramsSent > before)
     }
 
     // MARK: Effects
 
     private func apply(now: UInt64) {
         if !effects.isEmpty {
-            var wrote = false
             // The view a role change came with: it directly follows its `.viewChanged`.
             var adopted: RingView?
             for effect in effects {
                 switch effect {
                 case let .send(bytes, destination):
-                    write(ByteBuffer(bytes: bytes), to: destination)
-                    wrote = true
+                    write(bytes, to: destination, now: now)
                 case let .broadcast(bytes):
                     // One datagram to the link's broadcast address where there is one, a copy to
                     // each known member off the link (or to every one, on loopback).
-                    let buffer = ByteBuffer(bytes: bytes)
-                    if let link { write(buffer, to: link.broadcast) }
-                    for target in machine.broadcastTargets where link?.isOnLink(target) != true { write(buffer, to: target) }
-                    wrote = true
+                    if let link { write(bytes, to: link.broadcast, now: now) }
+                    for target in machine.broadcastTargets where link?.isOnLink(target) != true { write(bytes, to: target, now: now) }
                 case let .viewChanged(view, elapsed):
                     log.viewChanged(view, elapsed: elapsed)
                     metrics.viewChanged(view)
@@ -131,33 +129,36 @@ public final class RingNode: @unchecked Sendable {
                 }
             }
             effects.removeAll(keepingCapacity: true)
-            if wrote { channel?.flush() }
         }
         metrics.update(machine.counters, droppedNotIPv4: droppedNotIPv4)
         rearm(now: now)
     }
 
-    private func write(_ buffer: ByteBuffer, to member: IPv4Address) {
-        guard let channel else { return }
-        let envelope = AddressedEnvelope(remoteAddress: destination(member), data: buffer)
-        if leaveWrites != nil {
-            let promise = eventLoop.makePromise(of: Void.self)
-            leaveWrites?.append(promise.futureResult)
-            channel.write(envelope, promise: promise)
+    /// One datagram, at once. A send that fails is counted for its peer and cause, and logged
+    /// when that peer's state changes; it never closes the socket (see `RingSocket`).
+    private func write(_ bytes: [UInt8], to member: IPv4Address, now: UInt64) {
+        guard let sender else { return }
+        let target = destination(member)
+        let error = bytes.withUnsafeBytes { sender.send($0, to: target) }
+        let change: TransportFaults.Change?
+        if error == 0 {
+            datagramsSent += 1
+            change = faults.sent(to: member, now: now)
         } else {
-            channel.write(envelope, promise: nil)
+            change = faults.sendFailed(to: member, errno: error, now: now)
+            metrics.transportFailed(TransportFaults.Cause(errno: error), peer: member)
         }
+        if let change { log.transport(change) }
     }
 
-    private func destination(_ member: IPv4Address) -> SocketAddress {
+    private func destination(_ member: IPv4Address) -> sockaddr_in {
         if let known = destinations[member] { return known }
         var raw = sockaddr_in()
         raw.sin_family = sa_family_t(AF_INET)
         raw.sin_port = port.bigEndian
         raw.sin_addr.s_addr = member.value.bigEndian
-        let made = SocketAddress(raw, host: member.description)
-        if destinations.count < 4096 { destinations[member] = made }
-        return made
+        if destinations.count < 4096 { destinations[member] = raw }
+        return raw
     }
 
     // MARK: Timer
@@ -221,7 +222,7 @@ public final class RingNode: @unchecked Sendable {
     public func snapshot() -> RingSnapshot {
         eventLoop.preconditionInEventLoop()
         return RingSnapshot(address: address, view: machine.view, role: machine.role, isJoining: machine.isJoining,
-                            counters: machine.counters, droppedNotIPv4: droppedNotIPv4)
+                            counters: machine.counters, droppedNotIPv4: droppedNotIPv4, transport: faults)
     }
 
     /// `snapshot()` from any thread.
@@ -229,8 +230,15 @@ public final class RingNode: @unchecked Sendable {
         eventLoop.submit { [self] in snapshot() }
     }
 
+    /// An error the socket's reader met (NIO reports it; reads name no peer). Counted, logged once
+    /// per change of cause; the socket stays open.
     func transportError(_ error: any Error) {
-        log.transportError(error)
+        guard let code = (error as? IOError)?.errnoCode else {
+            log.transportError(error)
+            return
+        }
+        metrics.transportFailed(TransportFaults.Cause(errno: code), peer: nil)
+        if let change = faults.receiveFailed(errno: code) { log.transport(change) }
     }
 }
 
@@ -243,4 +251,6 @@ public struct RingSnapshot: Sendable {
     public var isJoining: Bool
     public var counters: RingCounters
     public var droppedNotIPv4: UInt64
+    /// The socket's send and receive errors by cause and peer.
+    public var transport = TransportFaults()
 }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import SashaRing
+import SashaSDK
 
 /// The ring's counters and gauges in swift-metrics (Prometheus names). The machine keeps plain
 /// counts; after every event the node passes them here and only the deltas since the last call
@@ -23,6 +24,8 @@ final class RingMetrics {
     private let notIPv4 = Counter(label: "sasha_ring_drops_total", dimensions: [("cause", "not_ipv4")])
     private let members = Gauge(label: "sasha_ring_members")
     private let roles: [(role: RingRole, gauge: Gauge)]
+    /// `sasha_ring_transport_errors_total{direction, cause, peer}`, made when first needed.
+    private var transportErrors: [String: Counter] = [:]
 
     init() {
         drops = RingCounters().drops.map { Counter(label: "sasha_ring_drops_total", dimensions: [("cause", $0.cause)]) }
@@ -63,6 +66,23 @@ final class RingMetrics {
     /// The role gauge is 1 for this member's role and 0 for the others.
     func roleChanged(_ role: RingRole) {
         for entry in roles { entry.gauge.record(entry.role == role ? 1 : 0) }
+    }
+
+    /// A datagram that could not be sent to `peer`, or a read error (no peer).
+    func transportFailed(_ cause: TransportFaults.Cause, peer: IPv4Address?) {
+        let direction = peer == nil ? "receive" : "send"
+        let peerLabel = peer?.description ?? ""
+        let key = "\(direction) \(cause.rawValue) \(peerLabel)"
+        if let counter = transportErrors[key] {
+            counter.increment()
+            return
+        }
+        // A bounded family: the causes times the ring's members and its broadcast address.
+        guard transportErrors.count < 4096 else { return }
+        let counter = Counter(label: "sasha_ring_transport_errors_total",
+                              dimensions: [("direction", direction), ("cause", cause.rawValue), ("peer", peerLabel)])
+        transportErrors[key] = counter
+        counter.increment()
     }
 
     private func add(_ counter: Counter, _ now: UInt64, _ before: UInt64) {
