@@ -123,6 +123,7 @@ let package = Package(
                 "SashaSDK",
                 "SashaRing",
                 "SashaWeb",
+                "SashaLink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

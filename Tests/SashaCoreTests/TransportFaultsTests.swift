@@ -51,6 +51,29 @@ struct TransportFaultsTests {
         #expect(faults.peers[Self.a]?.errors == [.networkUnreachable: 1, .firewall: 2])
     }
 
+    @Test("cut off means every peer sent to lately fails for a local cause: one unroutable member among working ones is not, dead peers are not, a link down is")
+    func cutOff() {
+        var faults = TransportFaults()
+        let window = 1_000 * Self.ms
+        _ = faults.sent(to: Self.a, now: 0)
+        _ = faults.sendFailed(to: Self.b, errno: ENETUNREACH, now: 10 * Self.ms)
+        #expect(!faults.isCutOff(now: 20 * Self.ms, window: window))
+        // The link goes down: sends to both fail.
+        _ = faults.sendFailed(to: Self.a, errno: ENETUNREACH, now: 100 * Self.ms)
+        #expect(faults.isCutOff(now: 150 * Self.ms, window: window))
+        // Later only b is tried (a was the old neighbour): a's old failure has aged out, b still fails.
+        _ = faults.sendFailed(to: Self.b, errno: ENETUNREACH, now: 1_500 * Self.ms)
+        #expect(faults.isCutOff(now: 1_600 * Self.ms, window: window))
+        // The link is back.
+        _ = faults.sent(to: Self.b, now: 1_700 * Self.ms)
+        #expect(!faults.isCutOff(now: 1_700 * Self.ms, window: window))
+        #expect(!TransportFaults().isCutOff(now: 0, window: window))
+        // Every peer dead on a working link (no ARP answer) is not being cut off.
+        var alone = TransportFaults()
+        _ = alone.sendFailed(to: Self.a, errno: EHOSTUNREACH, now: 0)
+        #expect(!alone.isCutOff(now: 0, window: window))
+    }
+
     @Test("errnos map to the causes an operator can act on")
     func causes() {
         let expected: [(CInt, TransportFaults.Cause)] = [

@@ -93,7 +93,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
         public var sendErrors: [String: UInt64]
         public var receiveErrors: [String: UInt64]
-        /// Every peer a send ever failed to, in address order.
+        /// Every peer this member has sent to (up to 1,024), in address order.
         public var peers: [Peer]
 
         enum CodingKeys: String, CodingKey {

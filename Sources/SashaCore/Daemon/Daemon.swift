@@ -104,6 +104,9 @@ public final class Daemon: Sendable {
                 guard role == .dispatcher || role == .standalone else { return nil }
                 return try? JSONValue(json: runner.strategyStats())
             }
+            // Three broadcast timeouts: a member whose link came back hears a beacon and merges first.
+            runner.cutOff = CutOffGuard(lastCutOff: { [weak node] in node?.cutOffAt.load(ordering: .relaxed) ?? 0 },
+                                        grace: 3 * settings.machine.timing.broadcastTimeout)
             runner.messenger = { [weak node] channel, payload, destination in
                 node?.submit(channel: channel, payload: payload, to: destination)
             }

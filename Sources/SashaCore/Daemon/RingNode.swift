@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import SashaRing
 import SashaSDK
+import Synchronization
 
 /// One ring member on real time and real datagrams: the `RingMachine` confined to one NIO event
 /// loop, with no lock anywhere on the packet path (every method below runs on `eventLoop`; the
@@ -33,6 +34,11 @@ public final class RingNode: @unchecked Sendable {
     private var datagramsSent: UInt64 = 0
     /// Send and receive errors by cause and peer; each change is one log line.
     private var faults = TransportFaults()
+    /// When this member was last cut off from every peer it sends to (monotonic ns; 0: never),
+    /// for any thread: a member alone because its link is down is not the last one standing.
+    public let cutOffAt = Atomic<UInt64>(0)
+    /// How far back a send counts for `cutOffAt`: joins and beacons go out several times in it.
+    private let cutOffWindow: UInt64
     private let log: RingEventLog
     private let metrics: RingMetrics
     /// Datagrams whose source was not IPv4: the ring speaks IPv4 only.
@@ -46,6 +52,7 @@ public final class RingNode: @unchecked Sendable {
         self.link = link
         self.machine = RingMachine(configuration: configuration, now: Clocks.monotonic(), wallClockMicroseconds: Clocks.wallMicroseconds())
         self.log = RingEventLog(logger: logger)
+        cutOffWindow = configuration.timing.broadcastTimeout
         self.metrics = metrics
         effects.reserveCapacity(16)
     }
@@ -129,6 +136,7 @@ public final class RingNode: @unchecked Sendable {
                 }
             }
             effects.removeAll(keepingCapacity: true)
+            if faults.isCutOff(now: now, window: cutOffWindow) { cutOffAt.store(now, ordering: .relaxed) }
         }
         metrics.update(machine.counters, droppedNotIPv4: droppedNotIPv4)
         rearm(now: now)

@@ -10,6 +10,8 @@ import SashaSDK
 /// and its first success afterwards are changes; the datagrams in between only count. A link down
 /// for a minute costs two log lines per peer, not one per heartbeat.
 ///
+/// It also tells when this member is cut off: every peer it sent to lately fails.
+///
 /// A value type with no socket and no clock: the node feeds it errnos and times.
 public struct TransportFaults: Sendable, Equatable {
     public enum Cause: String, CaseIterable, Sendable {
@@ -48,6 +50,12 @@ public struct TransportFaults: Sendable, Equatable {
             }
         }
 
+        /// A fault of this member's own side (no route, its interface or address gone), not of
+        /// the peer's: dead peers on a working link give host unreachable at most.
+        public var isLocal: Bool {
+            self == .networkUnreachable || self == .interfaceDown || self == .addressUnavailable
+        }
+
         /// For a log line: what it is and what usually causes it.
         public var explanation: String {
             switch self {
@@ -73,6 +81,8 @@ public struct TransportFaults: Sendable, Equatable {
         /// Failures since the last success, and when the first of them happened (monotonic ns).
         var failuresInRow: UInt64 = 0
         var failingSince: UInt64 = 0
+        /// When a datagram last went (or failed to go) to it.
+        var lastAttempt: UInt64 = 0
     }
 
     /// A line for the log.
@@ -97,8 +107,7 @@ public struct TransportFaults: Sendable, Equatable {
     public private(set) var sendErrors: [Cause: UInt64] = [:]
     public private(set) var receiveErrors: [Cause: UInt64] = [:]
     public private(set) var peers: [IPv4Address: Peer] = [:]
-    /// Peers whose `failing` is set: a successful send costs a dictionary lookup only while
-    /// some peer fails.
+    /// Peers whose `failing` is set.
     private var failingPeers = 0
     private var receiveFailing: Cause?
     private var receiveFailuresInRow: UInt64 = 0
@@ -113,6 +122,7 @@ public struct TransportFaults: Sendable, Equatable {
         sendErrors[cause, default: 0] += 1
         let key = peers[peer] != nil || peers.count < Self.peerLimit ? peer : Self.otherPeers
         var record = peers[key] ?? Peer()
+        record.lastAttempt = now
         record.errors[cause, default: 0] += 1
         record.failuresInRow += 1
         let change: Change?
@@ -134,7 +144,15 @@ public struct TransportFaults: Sendable, Equatable {
 
     /// A datagram to `peer` went out.
     public mutating func sent(to peer: IPv4Address, now: UInt64) -> Change? {
-        guard failingPeers > 0, var record = peers[peer], let cause = record.failing else { return nil }
+        guard var record = peers[peer] else {
+            if peers.count < Self.peerLimit { peers[peer] = Peer(lastAttempt: now) }
+            return nil
+        }
+        record.lastAttempt = now
+        guard let cause = record.failing else {
+            peers[peer] = record
+            return nil
+        }
         let change = Change.recovered(peer: peer, cause: cause, failures: record.failuresInRow,
                                       nanoseconds: now >= record.failingSince ? now - record.failingSince : 0)
         record.failing = nil
@@ -142,6 +160,19 @@ public struct TransportFaults: Sendable, Equatable {
         failingPeers -= 1
         peers[peer] = record
         return change
+    }
+
+    /// Whether every peer a datagram went to within `window` before `now` is failing for a local
+    /// cause: this member is cut off (its link is down or gone), not merely missing one peer,
+    /// and not the last one standing among dead peers.
+    public func isCutOff(now: UInt64, window: UInt64) -> Bool {
+        guard failingPeers > 0 else { return false }
+        var recent = false
+        for peer in peers.values where peer.lastAttempt + window >= now {
+            guard peer.failing?.isLocal == true else { return false }
+            recent = true
+        }
+        return recent
     }
 
     /// Reading from the socket failed (`errno`).

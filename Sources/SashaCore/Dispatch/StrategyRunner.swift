@@ -54,6 +54,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private let newestRequest = Mutex<[IPv4Address: UInt64]>([:])
     /// Whether a check of the lists is scheduled (one at a time).
     private var listCheckArmed = false
+    /// Announces the VIP again when members join while this member dispatches (nil: no link).
+    let announcer: VIPAnnouncer?
+    /// When the ring socket last found this member cut off from every peer; set once, before the
+    /// first event (`Daemon.start`).
+    var cutOff: CutOffGuard?
+    /// Whether a standalone member is holding back because it is cut off (confined to `queue`).
+    private var heldBackCutOff = false
 
     /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
     /// still be held by the member that is handing it over).
@@ -89,7 +96,8 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             let record = PolicyRecord(name: dispatch.policy, options: dispatch.policyOptions, epoch: .configured)
             return StrategyRunner(strategy: strategy, policy: policy, record: record, address: node,
                                   factory: policyFactory(loader), builder: ServerListBuilder(config: config),
-                                  exclusions: .shared, logger: logger, serves: config.node(node).serve)
+                                  exclusions: .shared, logger: logger, serves: config.node(node).serve,
+                                  announcer: VIPAnnouncer(vip: config.cluster.vip, interface: config.ring.interface))
         } catch {
             let location = config.sourceMap.location(of: ["dispatch"]) ?? fallback
             throw LoadFailure(diagnostics: [Diagnostic(location: location, message: "dispatch: \(error)")])
@@ -118,8 +126,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     init(strategy: StrategyInstance, policy: PolicyInstance, record: PolicyRecord, address: IPv4Address,
          factory: @escaping PolicySwitch.Factory, builder: ServerListBuilder, exclusions: ServerExclusions,
-         logger: Logger, serves: Bool = true) {
+         logger: Logger, serves: Bool = true, announcer: VIPAnnouncer? = nil) {
         self.serves = serves
+        self.announcer = announcer
         self.strategy = strategy
         self.policy = policy
         self.builder = builder
@@ -162,6 +171,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             let new = view.members.map(\.address)
             requestConnections(from: Set(new).subtracting(old))
             policySwitch.viewChanged(from: old, to: new)
+            if dispatching, !old.isEmpty, !Set(new).subtracting(old).subtracting([policySwitch.address]).isEmpty {
+                announcer?.announce(while: { [weak self] in self?.queue.sync { self?.dispatching ?? false } ?? false },
+                                    failed: { [logger] problem in logger.warning("\(problem)") })
+            }
         }
     }
 
@@ -209,7 +222,12 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// Brings the strategy to what the role asks for: stop before preparing, unprepare before
     /// starting, so that the member never dispatches and serves the VIP's server side at once.
     private func settle() {
-        let wantDispatch = !stopped && (role == .dispatcher || role == .standalone)
+        // Alone because its own link is down or gone is not the last member standing: it could
+        // carry no traffic, and taking the VIP when the link returns, just before its ring merges
+        // with the others, would point the link at a member that lets go of it at once.
+        let cutOff = role == .standalone && !stopped && (self.cutOff?.holds(now: Clocks.monotonic()) ?? false)
+        noteCutOff(cutOff)
+        let wantDispatch = !stopped && (role == .dispatcher || (role == .standalone && !cutOff))
         let wantServer = !stopped && role == .server && serves
         if dispatching && !wantDispatch {
             strategy.stop()
@@ -231,6 +249,23 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             }
         }
         if wantDispatch && !dispatching { start() }
+    }
+
+    /// Logs when a standalone member starts and stops holding back, and looks again while it does.
+    private func noteCutOff(_ cutOff: Bool) {
+        if cutOff != heldBackCutOff {
+            heldBackCutOff = cutOff
+            if cutOff {
+                logger.warning("""
+                    standalone but cut off from every peer (is the link down?): not serving the VIP until the ring socket \
+                    has reached a peer for \((self.cutOff?.grace ?? 0) / 1_000_000) ms
+                    """)
+            }
+        }
+        guard cutOff else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
+            if heldBackCutOff { settle() }
+        }
     }
 
     private func start() {
