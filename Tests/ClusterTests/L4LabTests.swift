@@ -485,4 +485,6 @@ final class LabMembers {
     }
 
     func killAll() { for member in Array(processes.keys) { kill(member) } }
+
+    func isRunning(_ member: String) -> Bool { processes[member]?.isRunning ?? false }
 }
