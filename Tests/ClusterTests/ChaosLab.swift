@@ -128,6 +128,12 @@ struct ChaosNetwork {
                 if let pid = Int32(pid) { kill(pid, SIGKILL) }
             }
             try command("/usr/sbin/ip", ["netns", "del", lab.namespace(host!)])
+            // The namespace, and the veth pair with it, goes when its last process has: wait
+            // for the bridge's end, so that the heal can make the link again.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while lab.exec(host: bridges, ["ip", "link", "show", port(host!)]).status == 0, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
     }
 
