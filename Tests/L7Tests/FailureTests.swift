@@ -100,6 +100,23 @@ import Testing
         #expect(proxy.stat("ejections_refused") >= 1)
     }
 
+    /// The host lists an ejected server as down; it still counts toward its group's cap, so
+    /// ejections do not cascade (at most half of four servers with the default 50%).
+    @Test func theEjectionCapCountsServersAlreadyEjected() {
+        let addresses = (1...4).map { IPv4Address(UInt32(0xC612_0000 + $0)) }
+        var counters: [IPv4Address: ServerCounters] = [:]
+        var down: Set<IPv4Address> = []
+        let now: UInt64 = 1_000
+        for address in addresses {
+            let list = ServerList(servers: addresses.map { Server(address: $0, port: 80, isUp: !down.contains($0)) })
+            let directory = ServerDirectory.build(list, rules: [], defaultTag: nil, counters: &counters).directory
+            guard directory.mayEject(address, maxPercent: 50, now: now) else { break }
+            counters[address]!.ejectedUntil.store(now + 10_000, ordering: .relaxed)
+            down.insert(address)
+        }
+        #expect(down.count == 2)
+    }
+
     @Test func aMalformedAnswerIsNotHeldAgainstTheServer() async throws {
         let garbage = try Backend("garbage", behaviour: .garbage), alive = try Backend("alive")
         defer { garbage.close(); alive.close() }

@@ -97,4 +97,45 @@ import Testing
         driver.client("GET http://A.example:8080/x HTTP/1.1\r\nHost: a.example:8080\r\n\r\n")
         #expect(driver.routes == 1)
     }
+
+    /// The request body ends while the response streams: the response's deadline stays, so a
+    /// server that then stalls is cut.
+    @Test func aResponseUnderWayKeepsItsDeadlineWhenTheRequestEnds() {
+        var driver = Driver(Self.short)
+        driver.client("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhe")
+        driver.server("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(driver.machine.deadline?.kind == .responseBody)
+        driver.now = 10
+        driver.client("llo")
+        #expect(driver.machine.deadline?.kind == .responseBody)
+        driver.tick(110)
+        #expect(driver.clientClosed && driver.released == [false])
+    }
+
+    /// A body that completes while the request waits for another request's fetch leaves the
+    /// wait's deadline, whose end sends the request upstream itself (not a 408).
+    @Test func aBodyThatEndsWhileWaitingForAFetchLeavesTheWaitsDeadline() {
+        var driver = Driver(Self.short)
+        driver.attachOnRoute = false
+        driver.client("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n")
+        driver.run { machine, _ in machine.waitingForAnotherFetch(now: 0) }
+        driver.now = 50
+        driver.client("ok")
+        #expect(driver.machine.deadline?.kind == .responseHead)
+        driver.tick(150)
+        #expect(!driver.clientText.hasPrefix("HTTP/1.1 408"))
+        #expect(driver.failures == [.timeout], "the handler then fetches it without the cache's help")
+    }
+
+    @Test func aTunnelStaysOpenForTheWholeIdleTimeoutAfterItsLastByte() {
+        var driver = Driver(Self.short)
+        driver.client("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
+        driver.server("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
+        #expect(driver.tunnels == 1)
+        driver.run { machine, _ in machine.tunnelActivity(now: 49) }
+        driver.tick(148)
+        #expect(!driver.clientClosed)
+        driver.tick(149)
+        #expect(driver.clientClosed)
+    }
 }

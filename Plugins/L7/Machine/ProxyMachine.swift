@@ -209,7 +209,7 @@ public struct ProxyMachine: Sendable {
     }
 
     /// Whether the connection stays open after the current response, as far as is known now.
-    public var keepsAlive: Bool { exchange.map(willKeepAlive) ?? false }
+    public var keepsAlive: Bool { exchange.map { willKeepAlive($0) && !$0.awaitsContinue } ?? false }
 
     /// The current request could go to another server: it is idempotent and none of its body
     /// went out.
@@ -221,7 +221,6 @@ public struct ProxyMachine: Sendable {
     /// HAProxy's `timeout tunnel` and nginx's `proxy_read_timeout` keep a WebSocket.
     public mutating func tunnelActivity(now: UInt64) {
         guard phase == .tunnel else { return }
-        if let deadline, deadline.at > now &+ configuration.idleTimeout / 2 { return }
         arm(.idle, now: now)
     }
 
@@ -296,21 +295,11 @@ public struct ProxyMachine: Sendable {
     /// An answer that is not a server's (local or cached) was written: the exchange ends, or
     /// waits for the rest of the request's body to be dropped.
     private mutating func finishAnswer(now: UInt64, into actions: inout [ProxyAction]) {
-        guard var exchange else { return }
-        exchange.response = .done
+        guard exchange != nil else { return }
+        exchange?.response = .done
         actions.append(.responseEnded)
         actions.append(.flushClient)
-        self.exchange = exchange
-        if exchange.requestEnded {
-            endExchange(now: now, into: &actions)
-        } else if willKeepAlive(exchange) {
-            self.exchange?.discardingBody = true
-            self.exchange?.held.removeAll()
-            armForExchange(now: now)
-            processClientInput(now: now, into: &actions)
-        } else {
-            close(into: &actions)
-        }
+        afterResponse(now: now, into: &actions)
     }
 
     /// The response is complete: the server connection goes back (or not) and the client's next
@@ -325,12 +314,20 @@ public struct ProxyMachine: Sendable {
         actions.append(.responseEnded)
         actions.append(.flushClient)
         self.exchange = exchange
+        afterResponse(now: now, into: &actions)
+    }
+
+    /// The response went out whole: the next request starts, or the rest of this one's body is
+    /// read and dropped first (answered before it ended), or the connection closes.
+    private mutating func afterResponse(now: UInt64, into actions: inout [ProxyAction]) {
+        guard let exchange else { return }
         if exchange.requestEnded {
             endExchange(now: now, into: &actions)
         } else if willKeepAlive(exchange) {
-            // The server answered before the body ended: read the rest and drop it.
             self.exchange?.discardingBody = true
+            self.exchange?.held.removeAll()
             armForExchange(now: now)
+            processClientInput(now: now, into: &actions)
         } else {
             close(into: &actions)
         }
@@ -445,15 +442,13 @@ extension ProxyMachine {
                         endExchange(now: now, into: &actions)
                         continue
                     }
-                    if exchange.serverAttached {
-                        actions.append(.flushServer)
-                        arm(.responseHead, now: now)
-                    }
+                    if exchange.serverAttached { actions.append(.flushServer) }
                 } else {
                     self.exchange = exchange
                     if exchange.serverAttached { actions.append(.flushServer) }
-                    arm(.requestBody, now: now)
                 }
+                // A response under way keeps its own deadline; otherwise the body's or the wait's.
+                armForExchange(now: now)
             }
         }
     }

@@ -3,6 +3,7 @@ import HTTPWire
 import L7Machine
 import NIOCore
 import SashaSDK
+import Synchronization
 
 /// What every client connection shares: settings, the host (the current policy), the server
 /// directory and the counters. Immutable apart from the cell and the atomics.
@@ -17,6 +18,8 @@ final class ProxyEnvironment: Sendable {
     let cache: ResponseCache?
     /// Every client connection's machine starts from this (its forwarding fields set per client).
     let machineConfiguration: ProxyMachine.Configuration
+    /// Serialises ejection decisions (rare: only after a run of failures).
+    private let ejecting = Mutex<Void>(())
 
     init(settings: L7Settings, host: PluginHost, node: IPv4Address, vip: IPv4Address,
          directory: SnapshotCell<ServerDirectory>, counters: L7Counters, cache: ResponseCache?) {
@@ -54,13 +57,20 @@ final class ProxyEnvironment: Sendable {
         guard failures >= settings.upstream.ejectAfterFailures else { return }
         server.consecutiveFailures.store(0, ordering: .relaxed)
         let now = host.monotonicNanoseconds
-        guard directory.value.mayEject(server.address, maxPercent: settings.upstream.maxEjectionPercent, now: now) else {
+        // One decision at a time: two loops ejecting two servers at once must not both see room.
+        let ejected = ejecting.withLock { _ -> Bool in
+            guard directory.value.mayEject(server.address, maxPercent: settings.upstream.maxEjectionPercent, now: now) else {
+                return false
+            }
+            server.ejectedUntil.store(now &+ UInt64(settings.upstream.ejectFor.components.seconds) * 1_000_000_000
+                &+ UInt64(settings.upstream.ejectFor.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+            return true
+        }
+        guard ejected else {
             counters.bump(counters.ejectionsRefused)
             return
         }
         counters.bump(counters.ejections)
-        server.ejectedUntil.store(now &+ UInt64(settings.upstream.ejectFor.components.seconds) * 1_000_000_000
-            &+ UInt64(settings.upstream.ejectFor.components.attoseconds / 1_000_000_000), ordering: .relaxed)
         host.exclude(server.address, for: settings.upstream.ejectFor)
         host.log(.warning, "server \(server.address) failed \(failures) times in a row; left out of new requests for \(settings.upstream.ejectFor)")
     }

@@ -18,9 +18,15 @@ struct RequestFacts {
     }
 
     init(_ head: HTTPRequestHead) {
-        var uri = Substring(head.uri)
-        var hostText = Substring(head.headers.first(name: "host") ?? "")
-        // Absolute form ("http://host/path"): the URI's authority is the host (RFC 9112 §3.2.2).
+        self.init(method: head.method.rawValue, target: head.uri, hostField: head.headers.first(name: "host") ?? "",
+                  headers: head.headers)
+    }
+
+    /// From a request's method, target and Host field: in absolute form ("http://host/path") the
+    /// target's authority is the host (RFC 9112 §3.2.2); the path ends before the query.
+    init(method: String, target: String, hostField: String, headers: HTTPHeaders) {
+        var uri = Substring(target)
+        var hostText = Substring(hostField)
         if uri.utf8.first != UInt8(ascii: "/"), let schemeEnd = Self.schemeEnd(uri) {
             let rest = uri[schemeEnd...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -28,7 +34,7 @@ struct RequestFacts {
             uri = slash == rest.endIndex ? "/" : rest[slash...]
         }
         let pathEnd = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex
-        self.init(method: head.method.rawValue, host: Self.stripPort(hostText), path: uri[..<pathEnd], headers: head.headers)
+        self.init(method: method, host: Self.stripPort(hostText), path: uri[..<pathEnd], headers: headers)
     }
 
     /// Where the authority starts in an absolute-form URI ("http://host/…"), after "://" that

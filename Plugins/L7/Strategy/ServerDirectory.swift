@@ -81,9 +81,12 @@ final class ServerDirectory: Sendable {
         for group in groups {
             var up = 0
             var ejected = 0
-            for entry in entries.values where entry.isUp && (group == 0 || entry.tagMask & group != 0) {
+            for entry in entries.values where group == 0 || entry.tagMask & group != 0 {
+                // The host lists an ejected server as down: it still counts as one of the group.
+                let isEjected = entry.counters.ejectedUntil.load(ordering: .relaxed) > now
+                guard entry.isUp || isEjected else { continue }
                 up += 1
-                if entry.counters.ejectedUntil.load(ordering: .relaxed) > now { ejected += 1 }
+                if isEjected { ejected += 1 }
             }
             let allowed = min(up * maxPercent / 100, up - 1)
             if ejected + 1 > allowed { return false }

@@ -198,22 +198,12 @@ extension ProxyHandler {
 }
 
 extension RequestFacts {
-    /// Routing's view of a request head read as bytes. The host comes from an absolute-form
-    /// target, else from the Host field.
+    /// Routing's view of a request head read as bytes.
     init(_ head: ParsedHead, _ bytes: ByteBuffer, headers: HTTPHeaders) {
         let (method, target, hostField) = bytes.withUnsafeReadableBytes { raw in
             func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) }
             return (text(head.methodBytes), text(head.target), head.host.map(text) ?? "")
         }
-        var uri = Substring(target)
-        var hostText = Substring(hostField)
-        if uri.utf8.first != UInt8(ascii: "/"), let schemeEnd = Self.schemeEnd(uri) {
-            let rest = uri[schemeEnd...]
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            hostText = rest[..<slash]
-            uri = slash == rest.endIndex ? "/" : rest[slash...]
-        }
-        let pathEnd = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex
-        self.init(method: method, host: Self.stripPort(hostText), path: uri[..<pathEnd], headers: headers)
+        self.init(method: method, target: target, hostField: hostField, headers: headers)
     }
 }
