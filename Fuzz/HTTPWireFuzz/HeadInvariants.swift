@@ -22,7 +22,7 @@ struct HeadInvariants {
             precondition(head.version == .http1_0 || head.host != nil, "HTTP/1.1 request without Host")
             precondition(!(head.version == .http1_0 && head.isChunked), "chunked HTTP/1.0 request")
         case .response:
-            precondition((100...599).contains(head.status), "status \(head.status)")
+            precondition((100...999).contains(head.status), "status \(head.status)")
         }
     }
 }
