@@ -30,8 +30,6 @@ public enum ProxyAction: Sendable {
     case closeClient
     case pauseClientReads
     case resumeClientReads
-    case pauseServerReads
-    case resumeServerReads
     /// The server accepted the WebSocket upgrade: from here the two connections are a byte
     /// tunnel. The buffers hold what either side sent past the handshake.
     case openTunnel(fromClient: ByteBuffer, fromServer: ByteBuffer)

@@ -17,7 +17,7 @@ public struct ProxyExchange: Sendable {
     /// GET, HEAD, OPTIONS, PUT, DELETE, TRACE (RFC 9110 §9.2.2): safe to send again.
     let isIdempotent: Bool
     let expectsContinue: Bool
-    let upgradesToWebSocket: Bool
+    public let upgradesToWebSocket: Bool
     /// The client's wish and what the proxy learned since (a response read until close, a
     /// de-chunked one, a refusal that closes).
     var clientKeepAlive: Bool

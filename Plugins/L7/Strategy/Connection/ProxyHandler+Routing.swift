@@ -17,12 +17,9 @@ extension ProxyHandler {
         let facts = RequestFacts(start.head, start.bytes, headers: headers)
         let group = directory.group(for: facts)
         let flow = Flow(client: client, clientPort: clientPort, clusterPort: clusterPort, l7Key: facts.contentKey, group: group)
-        let isIdempotent: Bool = switch start.head.method {
-        case .get, .head, .options, .put, .delete, .trace: true
-        default: false
-        }
-        let webSocket = start.head.upgradesToWebSocket && start.head.connection.upgrade
-        let route = Route(flow: flow, isIdempotent: isIdempotent, upgradesToWebSocket: webSocket)
+        // The machine decided whether this is a WebSocket handshake it will tunnel: never cached.
+        let webSocket = machine?.exchange?.upgradesToWebSocket == true
+        let route = Route(flow: flow)
         self.route = route
         hold(.routing)
         if let cache = environment.cache, !webSocket,
@@ -178,7 +175,7 @@ extension ProxyHandler {
         if let serverCounters = route.serverCounters { environment.recordFailure(serverCounters, failure) }
         if let server = route.server { route.failedServers.append(server) }
         reportClosed(route)
-        if route.mayRetry(after: failure, bodySent: !machine.mayResend, retries: settings.upstream.retries) {
+        if route.mayRetry(after: failure, mayResend: machine.mayResend, retries: settings.upstream.retries) {
             counters.bump(counters.retries)
             dispatch(route)
             return

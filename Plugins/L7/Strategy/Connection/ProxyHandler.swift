@@ -208,10 +208,6 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             hold(.pipelined)
         case .resumeClientReads:
             release(.pipelined)
-        case .pauseServerReads:
-            route?.upstream?.handler.pauseReads()
-        case .resumeServerReads:
-            route?.upstream?.handler.resumeReads()
         case .openTunnel(let fromClient, let fromServer):
             openTunnel(fromClient: fromClient, fromServer: fromServer)
         }

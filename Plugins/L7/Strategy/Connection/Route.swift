@@ -7,8 +7,6 @@ import SashaSDK
 /// bookkeeping, and the cache fill it feeds. Lives on its client connection's event loop.
 final class Route {
     let flow: Flow
-    let isIdempotent: Bool
-    let upgradesToWebSocket: Bool
     /// The server of the current attempt.
     var server: IPv4Address?
     var serverCounters: ServerCounters?
@@ -25,16 +23,15 @@ final class Route {
     /// Waiting for another request's fetch of the same key.
     var waitingForFill = false
 
-    init(flow: Flow, isIdempotent: Bool, upgradesToWebSocket: Bool) {
+    init(flow: Flow) {
         self.flow = flow
-        self.isIdempotent = isIdempotent
-        self.upgradesToWebSocket = upgradesToWebSocket
     }
 
-    /// Whether the request may go to a server again after `failure`.
-    func mayRetry(after failure: ServerFailure, bodySent: Bool, retries: Int) -> Bool {
+    /// Whether the request may go to a server again after `failure`. `mayResend`: the machine's
+    /// word that it is idempotent and none of its body went out.
+    func mayRetry(after failure: ServerFailure, mayResend: Bool, retries: Int) -> Bool {
         switch failure {
-        case .connect, .dropped: isIdempotent && !bodySent && attempts <= retries
+        case .connect, .dropped: mayResend && attempts <= retries
         case .malformed, .timeout: false
         }
     }
