@@ -33,11 +33,16 @@ let nio: [Target.Dependency] = [
 ]
 
 /// Strategy plugins (`Plugins/<Folder>/Strategy` and `Plugins/<Folder>/Plugin`).
+/// The l7 data path's modules skip run-time exclusivity checks in release builds: they showed as
+/// `swift_beginAccess` in the per-request profile (Benchmarks/README.md, issue 14), and the
+/// debug builds the tests run keep the checks.
+let uncheckedExclusivity: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let strategies = [
     plugin(
         "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
         dependencies: ["HTTPCache", "HTTPDate", "HTTPWire", "L7Machine", "SashaLink"] + nio,
-        swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        swiftSettings: uncheckedExclusivity
     ),
     plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
     plugin("l4-3", module: "L43Strategy", folder: "Plugins/L43", logicFolder: "Strategy",
@@ -93,13 +98,19 @@ let package = Package(
         // HTTP dates (RFC 9110 §5.6.7), for the web server's validators and the cache's freshness.
         .target(name: "HTTPDate"),
         // The L7 strategy's HTTP cache: what may be stored, for how long, and the bounded store.
-        .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache"),
+        .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache", swiftSettings: uncheckedExclusivity),
         // The L7 strategy's HTTP/1.1 wire without I/O: heads read in place, framing, bodies, heads written.
-        .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Wire"),
+        .target(
+            name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Wire",
+            swiftSettings: uncheckedExclusivity
+        ),
         // The l7 strategy's client connection as a sans-I/O state machine over HTTPWire: events
         // in (bytes from either side, time), actions out. The strategy's handler and the fuzzer
         // drive the same code.
-        .target(name: "L7Machine", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Machine"),
+        .target(
+            name: "L7Machine", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Machine",
+            swiftSettings: uncheckedExclusivity
+        ),
         // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
         .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
         // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.

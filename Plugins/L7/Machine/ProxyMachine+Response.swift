@@ -128,8 +128,8 @@ extension ProxyMachine {
         phase = .tunnel
         arm(.idle, now: now)
         self.exchange = nil
-        clientInput.clear()
-        serverInput.clear()
+        clientInput = ByteBuffer()
+        serverInput = ByteBuffer()
         return false
     }
 

@@ -85,6 +85,7 @@ public struct ProxyMachine: Sendable {
         guard phase == .http else { return }
         Self.append(buffer, to: &clientInput)
         processClientInput(now: now, into: &actions)
+        Self.letGoIfConsumed(&clientInput)
     }
 
     /// The strategy is stopping: close now when idle, else after the current response.
@@ -142,6 +143,7 @@ public struct ProxyMachine: Sendable {
         guard phase == .http, let exchange, exchange.serverAttached else { return }
         Self.append(buffer, to: &serverInput)
         processServerInput(now: now, into: &actions)
+        Self.letGoIfConsumed(&serverInput)
     }
 
     /// The server connection closed (or reset) while it served this exchange.
@@ -349,7 +351,7 @@ public struct ProxyMachine: Sendable {
     }
 
     mutating func resetServerSide() {
-        serverInput.clear()
+        serverInput = ByteBuffer()
         responseScanner.restart()
     }
 
@@ -374,7 +376,7 @@ public struct ProxyMachine: Sendable {
         phase = .closed
         deadline = nil
         exchange = nil
-        clientInput.clear()
+        clientInput = ByteBuffer()
         resetServerSide()
         actions.append(.flushClient)
         actions.append(.closeClient)
@@ -384,6 +386,13 @@ public struct ProxyMachine: Sendable {
         guard !clientReadsPaused else { return }
         clientReadsPaused = true
         actions.append(.pauseClientReads)
+    }
+
+    /// Drops a consumed input's storage. `clear()` would copy it, since the slices passed on still
+    /// share it; and while the machine holds the read buffer, NIO's receive-buffer pool cannot
+    /// reuse it for the next read. `ByteBuffer()` is NIO's one shared empty buffer: no allocation.
+    static func letGoIfConsumed(_ input: inout ByteBuffer) {
+        if input.readableBytes == 0, input.capacity > 0 { input = ByteBuffer() }
     }
 
     /// Appends without copying when nothing is waiting (the usual case: a whole message per read).
