@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(name: "HTTPDateTests", dependencies: ["HTTPDate"]),
         .testTarget(name: "SashaLinkTests", dependencies: ["SashaLink", "SashaSDK", "SashaTestSupport"]),
         .testTarget(name: "SashaPacketTests", dependencies: ["SashaPacket", "SashaSDK"]),
-        .testTarget(name: "L4CommonTests", dependencies: ["L4Common", "SashaPacket", "SashaSDK", "SashaABI"]),
+        .testTarget(name: "L4CommonTests", dependencies: ["L4Common", "SashaCapture", "SashaPacket", "SashaSDK", "SashaABI", "SashaTestSupport"]),
         // Capture and injection between network namespaces (root).
         .testTarget(name: "SashaCaptureTests", dependencies: ["SashaCapture", "SashaPacket", "SashaSDK", "SashaTestSupport"]),
         // The l7 strategy in-process (real sockets on loopback) and through its .so.

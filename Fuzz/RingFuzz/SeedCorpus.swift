@@ -14,7 +14,7 @@ enum SeedCorpus {
             .heartbeat(rotation: 1, viewVersion: view.version),
             .join(JoinRequest(canDispatch: true, healthy: true, isDispatcher: false, previousRing: view.ring)),
             .purge(ring: view.ring, suspect: one), .view(view), .merge(view),
-            .beacon(memberCount: 3, dispatcher: one), .sync, .health(healthy: false),
+            .beacon(memberCount: 3, dispatcher: one), .sync, .health(healthy: false, canDispatch: true), .health(healthy: true, canDispatch: false),
             .cluster(channel: 1, payload: Array("hello".utf8)),
         ]
         for (index, body) in bodies.enumerated() {

@@ -28,10 +28,17 @@ public final class L4Runtime: Sendable {
         }
     }
 
+    /// Opens the ports and starts the captures: what `start` was given, kept to reopen them.
+    public typealias Launch = @Sendable (PluginHost) throws(OptionError) -> Running
+
     public let name: String
     public let counters = L4Counters()
     public let neighbours = Neighbours()
-    private let running = Mutex<Running?>(nil)
+    let running = Mutex<Running?>(nil)
+    /// The launch of the current run, for `PathWatch` to reopen a failed capture with.
+    let launcher = Mutex<Launch?>(nil)
+    /// Bumped by every start and stop: a watch or a reopen of an older run lets go.
+    let generation = Atomic<UInt64>(0)
     private let serverList = Mutex<[IPv4Address]>([])
     /// This member, the VIP and its ports: what the last member standing serves itself.
     private let node: IPv4Address
@@ -50,7 +57,7 @@ public final class L4Runtime: Sendable {
 
     /// Launches the data path unless it runs already; `launch` opens the ports and starts the
     /// captures. Then asks for every server's MAC that is not known yet.
-    public func start(host: PluginHost?, launch: (PluginHost) throws(OptionError) -> Running) throws(OptionError) {
+    public func start(host: PluginHost?, launch: @escaping Launch) throws(OptionError) {
         guard let host else { throw OptionError("\(name) was created without a host (validation only) and cannot start") }
         let started: Result<Running?, OptionError> = running.withLock { running in
             guard running == nil else { return .success(nil) }
@@ -62,6 +69,8 @@ public final class L4Runtime: Sendable {
             }
         }
         guard let launched = try started.get() else { return }
+        launcher.withLock { $0 = launch }
+        watch(generation.add(1, ordering: .sequentiallyConsistent).newValue, host: host)
         serveAloneIfLast(host: host)
         // The servers' connection lists follow a start (the core asks for them).
         launched.connections.expectLists()
@@ -71,15 +80,17 @@ public final class L4Runtime: Sendable {
     }
 
     public func stop(host: PluginHost?) {
-        guard let stopping = running.withLock({ running -> Running? in
+        generation.add(1, ordering: .sequentiallyConsistent)
+        let stopping = running.withLock { running -> Running? in
             defer { running = nil }
             return running
-        }) else { return }
-        for port in stopping.ports { for capture in port.captures { capture.stop() } }
+        }
+        for port in stopping?.ports ?? [] { for capture in port.captures { capture.stop() } }
+        // After a failed reopen nothing runs, but serving alone and the host are still to undo.
         stopServingAlone()
         runningHost.withLock { $0 = nil }
         counters.flows.store(0, ordering: .relaxed)
-        host?.log(.info, "\(name) stopped dispatching")
+        if stopping != nil { host?.log(.info, "\(name) stopped dispatching") }
     }
 
     /// Keeps the list and asks for new servers' MACs. When servers joined, the claims are
@@ -137,7 +148,7 @@ public final class L4Runtime: Sendable {
         }
     }
 
-    private func requestMissingMACs(from port: LinkPort) {
+    func requestMissingMACs(from port: LinkPort) {
         for server in serverList.withLock({ $0 }) where neighbours.mac(of: server) == nil { port.requestMAC(of: server) }
     }
 

@@ -195,6 +195,48 @@ struct L4LabTests {
         #expect(!lab.exec(host: "d1", ["ip", "addr", "show", "lo"]).output.contains(lab.vip + "/32"), "the VIP left d1's lo")
     }
 
+    /// The dispatcher's client-side interface disappears while its ring link (the back network)
+    /// works: its capture cannot be reopened, it says so on the ring, and the other member that
+    /// may dispatch takes the VIP; the first stays in the ring as a server (issue 22).
+    @Test("a dispatcher whose capture interface is gone hands the role over on the ring")
+    func captureInterfaceGone() async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "d2", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-2", topology: .two, site: site, dispatchers: ["d1", "d2"],
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
+        let first = try #require(["d1", "d2"].firstIndex { agreed?.dispatcher == lab.address($0) },
+                                 "no ring with d1 or d2 dispatching:\n\(Self.logs(cluster, addresses))")
+        let (dispatcher, successor) = (members[first], members[1 - first])
+        let warm = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-o", "/dev/null", "http://\(lab.vip)/"])
+        try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
+
+        // Its front interface goes (the bridge's end of the pair takes the host's end with it).
+        #expect(lab.exec(host: "bridges", ["ip", "link", "del", "\(dispatcher)-front"]).status == 0)
+        // Noticed within 0.1 s, reopened in vain for 2.5 s, then one token round.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var handedOver = false
+        while !handedOver, ContinuousClock.now < deadline {
+            handedOver = cluster.agreement(addresses)?.dispatcher == lab.address(successor)
+            if !handedOver { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(handedOver, "\(successor) did not take over:\n\(Self.logs(cluster, addresses))")
+        #expect(cluster.status(lab.address(dispatcher))?.role == "server", "\(dispatcher) left the ring instead of serving")
+        let said = Self.logs(cluster, [lab.address(dispatcher)])
+        #expect(said.contains("could not be reopened") && said.contains("handing the dispatcher role over"), "\(said)")
+        let answered = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "--retry", "5", "--retry-delay", "1", "--retry-all-errors",
+                                                 "-o", "/dev/null", "http://\(lab.vip)/"])
+        #expect(answered.status == 0, "the VIP does not answer after the handover: \(answered.output)\n\(Self.logs(cluster, addresses))")
+    }
+
     /// wrk through the VIP from the client while the dispatcher is killed: the connections are
     /// L4 flows the servers hold, so the new dispatcher carries them on; new requests resume
     /// within the takeover, and wrk's errors in the gap are counted and reported.

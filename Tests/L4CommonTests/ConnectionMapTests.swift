@@ -18,7 +18,7 @@ private let fakeHost: PluginHost = {
         log: nil, register_counter: nil, register_gauge: nil, counter_add: nil, gauge_set: nil,
         monotonic_ns: { _ in fakeNow.load(ordering: .relaxed) },
         pick: { _, _ in fakePick.load(ordering: .relaxed) },
-        connection_opened: nil, connection_closed: nil, exclude_server: nil, serve_also: nil))
+        connection_opened: nil, connection_closed: nil, exclude_server: nil, serve_also: nil, data_path_failed: nil))
     return PluginHost(UnsafePointer(table))
 }()
 

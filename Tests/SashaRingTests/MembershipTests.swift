@@ -84,6 +84,44 @@ import Testing
         #expect(ring.machines[RingHarness.address(2)]!.counters.purges == 0)
     }
 
+    /// A dispatcher whose data path fails says so (issue 22): the master elects another within a
+    /// token round, with no purge; the member coming back does not take the role back.
+    @Test func aDispatcherThatCannotCarryTrafficHandsOverAndIsNotPreemptive() {
+        var ring = RingHarness(seeds: [1, 2, 3, 4])
+        for member: UInt32 in [1, 2, 3, 4] { ring.start(member) }
+        ring.run(milliseconds: 300)
+        #expect(ring.dispatcher(4) == 1)
+        ring.with(1) { machine, now, effects in machine.setDispatchReady(false, now: now, into: &effects) }
+        ring.run(milliseconds: 5)
+        for member: UInt32 in [1, 2, 3, 4] {
+            #expect(ring.members(member) == [1, 2, 3, 4])
+            #expect(ring.dispatcher(member) == 2)
+        }
+        #expect(ring.role(1) == .server)
+        #expect(ring.view(3)?.member(RingHarness.address(1))?.canDispatch == false)
+        #expect(ring.machines[RingHarness.address(2)]!.counters.purges == 0)
+        ring.with(1) { machine, now, effects in machine.setDispatchReady(true, now: now, into: &effects) }
+        ring.run(milliseconds: 100)
+        #expect(ring.view(3)?.member(RingHarness.address(1))?.canDispatch == true)
+        for member: UInt32 in [1, 2, 3, 4] { #expect(ring.dispatcher(member) == 2) }
+    }
+
+    /// The same report from a member that is not the master travels to the master on the token.
+    @Test func aServerThatCannotDispatchIsSkippedByTheNextElection() {
+        var ring = RingHarness(seeds: [1, 2, 3])
+        for member: UInt32 in [1, 2, 3] { ring.start(member) }
+        ring.run(milliseconds: 300)
+        ring.with(2) { machine, now, effects in machine.setDispatchReady(false, now: now, into: &effects) }
+        ring.run(milliseconds: 100)
+        #expect(ring.view(1)?.member(RingHarness.address(2))?.canDispatch == false)
+        ring.crash(1)
+        ring.run(milliseconds: 400)
+        // 2 is the smallest survivor but cannot carry traffic: 3 dispatches.
+        #expect(ring.members(2) == [2, 3])
+        #expect(ring.dispatcher(2) == 3)
+        #expect(ring.role(3) == .dispatcher)
+    }
+
     @Test func theLastMemberRunsAloneAsStandalone() {
         var ring = RingHarness(seeds: [1, 2])
         ring.start(1); ring.start(2)

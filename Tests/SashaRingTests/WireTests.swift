@@ -26,7 +26,8 @@ import Testing
             .purge(ring: 12, suspect: two),
             .view(view), .merge(view),
             .beacon(memberCount: 3, dispatcher: nil), .beacon(memberCount: 254, dispatcher: one),
-            .sync, .health(healthy: false), .health(healthy: true),
+            .sync, .health(healthy: false, canDispatch: true), .health(healthy: true, canDispatch: true),
+            .health(healthy: true, canDispatch: false), .health(healthy: false, canDispatch: false),
             .cluster(channel: 3, payload: [1, 2, 3]), .cluster(channel: 0, payload: []),
         ]
         let packet = RingPacket(sender: one, sequence: 1, ring: 99, messages: bodies.enumerated().map {
@@ -61,7 +62,7 @@ import Testing
             [99, 0, 0, 0, 127, 0, 0, 1, 0, 0, 0, 0],                   // unknown message type
             [1, 0, 0, 9, 127, 0, 0, 1, 0, 0, 0, 0, 1, 2],              // body shorter than its length
             [1, 0, 0, 2, 127, 0, 0, 1, 0, 0, 0, 0, 1, 2],              // heartbeat body too short
-            [8, 0, 0, 1, 127, 0, 0, 1, 0, 0, 0, 0, 5],                 // health not 0 or 1
+            [8, 0, 0, 1, 127, 0, 0, 1, 0, 0, 0, 0, 5],                 // health flags beyond the two defined
             [4, 0, 0, 20, 127, 0, 0, 1, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 20),  // view of ring 0
         ]
         for body in cases {

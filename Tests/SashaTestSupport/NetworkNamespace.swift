@@ -47,6 +47,19 @@ public enum NetworkNamespace {
         }
     }
 
+    /// Runs `body` on the calling thread inside `namespace`, then moves the thread back: for code
+    /// that the system under test calls on a thread of its own (a reopen on a watch queue). The
+    /// same rule as `run`: `body` must not start pooled work.
+    public static func within<Result>(_ namespace: String, _ body: () throws -> Result) throws -> Result {
+        let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
+        let descriptor = open("/var/run/netns/\(namespace)", O_RDONLY | O_CLOEXEC)
+        defer { close(home); close(descriptor) }
+        guard home >= 0, descriptor >= 0 else { throw SetupError(description: "open netns \(namespace): errno \(errno)") }
+        guard setns(descriptor, newNetworkNamespace) == 0 else { throw SetupError(description: "setns \(namespace): errno \(errno)") }
+        defer { if setns(home, newNetworkNamespace) != 0 { fatalError("cannot return to the process's network namespace") } }
+        return try body()
+    }
+
     /// Runs `/usr/sbin/ip` with `arguments`; its exit status and output (both streams).
     @discardableResult
     public static func ip(_ arguments: [String]) -> (status: Int32, output: String) {

@@ -29,7 +29,11 @@ public final class L42: Strategy {
     // MARK: Dispatching
 
     public func start() throws(OptionError) {
-        try runtime.start(host: host) { host throws(OptionError) in try launch(host: host) }
+        // Weak: the runtime keeps the launch to reopen a failed capture, and must not keep the strategy.
+        try runtime.start(host: host) { [weak self] host throws(OptionError) in
+            guard let self else { throw OptionError("the strategy was destroyed") }
+            return try launch(host: host)
+        }
     }
 
     private func launch(host: PluginHost) throws(OptionError) -> L4Runtime.Running {

@@ -184,6 +184,15 @@ typedef struct sasha_host {
      */
     sasha_status (*serve_also)(const struct sasha_host *host, uint32_t address, uint16_t port, int32_t listen,
                                sasha_error *error);
+
+    /**
+     * The strategy's running data path failed and cannot carry traffic (its capture interface is
+     * gone, and reopening it failed); `reason` says why. The host takes this member out of the
+     * dispatcher election on the ring, so another member takes the VIP, and stops the strategy;
+     * it lets the member be elected again later. Any thread; the strategy must not wait for the
+     * stop inside the call.
+     */
+    void (*data_path_failed)(const struct sasha_host *host, const char *reason);
 } sasha_host;
 
 /**

@@ -107,6 +107,7 @@ public final class Daemon: Sendable {
             // Three broadcast timeouts: a member whose link came back hears a beacon and merges first.
             runner.cutOff = CutOffGuard(lastCutOff: { [weak node] in node?.cutOffAt.load(ordering: .relaxed) ?? 0 },
                                         grace: 3 * settings.machine.timing.broadcastTimeout)
+            runner.readiness = { [weak node] ready in node?.setDispatchReady(ready) }
             runner.messenger = { [weak node] channel, payload, destination in
                 node?.submit(channel: channel, payload: payload, to: destination)
             }

@@ -199,6 +199,17 @@ public final class RingNode: @unchecked Sendable {
         }
     }
 
+    /// Whether this member's data path can carry the dispatcher's traffic: false takes it out of
+    /// the election (a dispatcher hands the role over), true lets it be elected again later. From
+    /// any thread.
+    public func setDispatchReady(_ ready: Bool) {
+        eventLoop.execute { [self] in
+            let now = Clocks.monotonic()
+            machine.setDispatchReady(ready, now: now, into: &effects)
+            apply(now: now)
+        }
+    }
+
     /// Sends a cluster message to `destination` (nil: every member) out of band: at once, in a
     /// packet of its own, round the ring to its receivers. Any thread.
     public func submit(channel: UInt8, payload: [UInt8], to destination: IPv4Address?) {

@@ -61,6 +61,18 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     var cutOff: CutOffGuard?
     /// Whether a standalone member is holding back because it is cut off (confined to `queue`).
     private var heldBackCutOff = false
+    /// Takes this member out of the dispatcher election (false) or puts it back (true)
+    /// (`RingNode.setDispatchReady`); set once, before the first event.
+    var readiness: (@Sendable (Bool) -> Void)?
+    /// Whether this member has taken itself out of the election (confined to `queue`).
+    private var withdrawn = false
+
+    /// Failed starts in a row (at `startRetry`) after which a dispatcher hands the role over:
+    /// a second of retries covers a VIP still held by the member handing it over.
+    static let startFailuresBeforeWithdrawing = 10
+    /// How long a member whose data path failed stays out of the election. It then may be elected
+    /// again, but does not take the role from a dispatcher that works.
+    static let withdrawnSeconds = 10
 
     /// How soon a failed start is tried again while the member is still dispatcher (the VIP may
     /// still be held by the member that is handing it over).
@@ -143,6 +155,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             guard let self else { return }
             queue.async { self.publishServers() }
         }
+        DataPathFailures.shared.setListener { [weak self] reason in
+            guard let self else { return }
+            queue.async { self.dataPathFailed(reason) }
+        }
     }
 
     // MARK: Ring events (on the ring's event loop: hand over and return)
@@ -203,6 +219,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             settle()
         }
         exclusions.setListener(nil)
+        DataPathFailures.shared.setListener(nil)
     }
 
     /// The strategy's counters (thread-safe by the contract).
@@ -284,9 +301,44 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             if startFailures == 1 || startFailures % 10 == 0 {
                 logger.error("strategy \(strategy.plugin.name) cannot start (attempt \(startFailures), retrying): \(error)")
             }
+            // A standalone member has nobody to hand over to: it keeps trying.
+            if role == .dispatcher, startFailures >= Self.startFailuresBeforeWithdrawing {
+                withdraw(because: "strategy \(strategy.plugin.name) could not start \(startFailures) times: \(error)")
+            }
             queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
                 if !dispatching { settle() }
             }
+        }
+    }
+
+    /// The strategy said its running data path failed (`host->data_path_failed`): it stops, and
+    /// a dispatcher hands the role over on the ring instead of holding the VIP with no path.
+    private func dataPathFailed(_ reason: String) {
+        guard dispatching else { return }
+        strategy.stop()
+        dispatching = false
+        lists = nil
+        logger.notice("strategy \(strategy.plugin.name) stopped: its data path failed")
+        if role == .dispatcher {
+            withdraw(because: reason)
+        } else {
+            // Standalone: try again at the retry interval (the interface may come back).
+            queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
+                if !dispatching { settle() }
+            }
+        }
+    }
+
+    /// Takes this member out of the dispatcher election for `withdrawnSeconds`: the master elects
+    /// another, whose view makes this member a server.
+    private func withdraw(because reason: String) {
+        guard !withdrawn, let readiness else { return }
+        withdrawn = true
+        readiness(false)
+        logger.warning("handing the dispatcher role over (\(reason)); this member may be elected again in \(Self.withdrawnSeconds) s")
+        queue.asyncAfter(deadline: .now() + .seconds(Self.withdrawnSeconds)) { [self] in
+            withdrawn = false
+            readiness(true)
         }
     }
 

@@ -64,6 +64,11 @@ enum HostTable {
                     error.write(to: out)
                     return SASHA_ERR
                 }
+            },
+            data_path_failed: { host, reason in
+                let text = reason.map { String(cString: $0) } ?? "no reason given"
+                hostContext(host) { $0.logger.error("the data path failed: \(text)") }
+                DataPathFailures.shared.report(text)
             }
         ))
         return UnsafePointer(table)

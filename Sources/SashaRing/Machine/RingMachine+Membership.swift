@@ -30,10 +30,10 @@ extension RingMachine {
                 send([RingMessage(origin: address, destination: message.origin, body: .view(view))],
                      to: message.origin, ring: view.ring, into: &effects)
             }
-        case let .health(healthy):
+        case let .health(healthy, canDispatch):
             if phase == .member, var view, view.master == address, let member = view.member(message.origin),
-               member.healthy != healthy {
-                view.setHealthy(message.origin, healthy)
+               member.healthy != healthy || member.canDispatch != canDispatch {
+                view.setState(message.origin, healthy: healthy, canDispatch: canDispatch)
                 publish(view.next(cause: .health), now: now, into: &effects)
             }
         case .heartbeat, .cluster:
@@ -119,7 +119,7 @@ extension RingMachine {
         // them apart.
         let clock = wallClockOffset &+ now / 1000
         let created = clock > lastRingCreated ? clock : lastRingCreated + 1 + UInt64(address.value & 0xFFFF)
-        var members = [RingMember(address: address, id: 1, canDispatch: configuration.canDispatch, healthy: healthy)]
+        var members = [RingMember(address: address, id: 1, canDispatch: mayDispatch, healthy: healthy)]
         var claimants: [IPv4Address] = role == .dispatcher ? [address] : []
         for (joiner, heard) in joinsHeard.sorted(by: { $0.key < $1.key }) {
             guard members.count < RingView.maximumMembers else { counters.droppedRingFull += 1; break }

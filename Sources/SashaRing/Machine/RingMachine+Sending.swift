@@ -20,7 +20,7 @@ extension RingMachine {
 
     mutating func broadcastJoin(now: UInt64, into effects: inout [RingEffect]) {
         guard case let .joining(_, previousRing) = phase else { return }
-        let request = JoinRequest(canDispatch: configuration.canDispatch, healthy: healthy,
+        let request = JoinRequest(canDispatch: mayDispatch, healthy: healthy,
                                   isDispatcher: role == .dispatcher, previousRing: previousRing)
         broadcast([RingMessage(origin: address, body: .join(request))], ring: 0, into: &effects)
     }
@@ -46,15 +46,16 @@ extension RingMachine {
         waitingForToken.removeFirst(taken)
     }
 
-    /// Tells the master when the view's record of this member's health is wrong (the member's
-    /// check changed, or an earlier report was lost).
+    /// Tells the master when the view's record of this member's health, or of whether it may
+    /// dispatch, is wrong (the member's check or data path changed, or an earlier report was lost).
     mutating func reportHealthIfStale(now: UInt64, into effects: inout [RingEffect]) {
-        guard phase == .member, var view, let me = view.member(address), me.healthy != healthy else { return }
+        guard phase == .member, var view, let me = view.member(address),
+              me.healthy != healthy || me.canDispatch != mayDispatch else { return }
         if view.master == address {
-            view.setHealthy(address, healthy)
+            view.setState(address, healthy: healthy, canDispatch: mayDispatch)
             publish(view.next(cause: .health), now: now, into: &effects)
         } else {
-            send([RingMessage(origin: address, destination: view.master, body: .health(healthy: healthy))],
+            send([RingMessage(origin: address, destination: view.master, body: .health(healthy: healthy, canDispatch: mayDispatch))],
                  to: view.master, ring: view.ring, into: &effects)
         }
     }

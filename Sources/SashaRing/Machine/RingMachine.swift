@@ -53,6 +53,11 @@ public struct RingMachine: Sendable {
     public internal(set) var role: RingRole = .joining
     public internal(set) var counters = RingCounters()
     public internal(set) var healthy = true
+    /// False while this member's data path cannot carry traffic (the strategy could not start, or
+    /// its capture failed and could not be reopened): it stays out of the election.
+    public internal(set) var dispatchReady = true
+    /// Whether this member may be elected now: its configuration allows it and its data path works.
+    public var mayDispatch: Bool { configuration.canDispatch && dispatchReady }
     /// When the fault or purge that the member is recovering from started; for `elapsed`.
     var recoveryStarted: UInt64?
 
@@ -223,6 +228,16 @@ public struct RingMachine: Sendable {
     public mutating func setHealthy(_ healthy: Bool, now: UInt64, into effects: inout [RingEffect]) {
         guard self.healthy != healthy else { return }
         self.healthy = healthy
+        reportHealthIfStale(now: now, into: &effects)
+    }
+
+    /// Whether this member's data path can carry the dispatcher's traffic. False makes the master
+    /// elect another dispatcher (this member, when it dispatches, then gets the server role and
+    /// stops); true lets it be elected again later, without taking the role from a dispatcher
+    /// that works.
+    public mutating func setDispatchReady(_ ready: Bool, now: UInt64, into effects: inout [RingEffect]) {
+        guard dispatchReady != ready else { return }
+        dispatchReady = ready
         reportHealthIfStale(now: now, into: &effects)
     }
 

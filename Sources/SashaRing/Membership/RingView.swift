@@ -82,8 +82,13 @@ public struct RingView: Equatable, Sendable {
         if dispatcher == address { dispatcher = nil }
     }
 
-    mutating func setHealthy(_ address: IPv4Address, _ healthy: Bool) {
-        if let index = index(of: address) { members[index].healthy = healthy }
+    /// Records a member's own report of its health and of whether it can dispatch now; a
+    /// dispatcher that no longer can is replaced (`settleDispatcher`).
+    mutating func setState(_ address: IPv4Address, healthy: Bool, canDispatch: Bool) {
+        guard let index = index(of: address) else { return }
+        members[index].healthy = healthy
+        members[index].canDispatch = canDispatch
+        settleDispatcher()
     }
 
     /// Keeps a dispatcher that is still a member and still may dispatch; otherwise elects one.

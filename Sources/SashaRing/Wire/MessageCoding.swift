@@ -59,8 +59,10 @@ extension RingMessage {
             writer.write(dispatcher?.value ?? 0)
         case .sync:
             break
-        case let .health(healthy):
-            writer.write(healthy ? UInt8(1) : 0)
+        case let .health(healthy, canDispatch):
+            // Bit 0: healthy; bit 1: cannot dispatch now. A member that can (the usual case)
+            // sends 0 or 1, as before the bit existed.
+            writer.write((healthy ? UInt8(1) : 0) | (canDispatch ? 0 : 2))
         case let .cluster(channel, payload):
             writer.write(channel)
             writer.write(contentsOf: payload)
@@ -113,8 +115,8 @@ extension RingMessage {
             return .sync
         case .health:
             let value = try reader.readUInt8()
-            guard value <= 1 else { throw .invalidField("health \(value)") }
-            return .health(healthy: value == 1)
+            guard value <= 3 else { throw .invalidField("health \(value)") }
+            return .health(healthy: value & 1 != 0, canDispatch: value & 2 == 0)
         case .cluster:
             let channel = try reader.readUInt8()
             return .cluster(channel: channel, payload: try reader.readBytes(reader.remaining))

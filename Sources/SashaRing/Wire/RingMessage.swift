@@ -37,8 +37,11 @@ public struct RingMessage: Equatable, Sendable {
         case merge(RingView)
         /// "My view is older than the ring's; send me yours."
         case sync
-        /// A member's local service health changed.
-        case health(healthy: Bool)
+        /// A member's local service health changed, or whether it can carry the dispatcher's
+        /// traffic (its data path failed: a capture interface is gone). `canDispatch` false takes
+        /// a member out of the election until it says otherwise; it never puts in one whose
+        /// configuration says `dispatch: false`.
+        case health(healthy: Bool, canDispatch: Bool)
         /// A message for the layers above the ring (policy swaps, connection lists, ...).
         case cluster(channel: UInt8, payload: [UInt8])
     }

@@ -95,6 +95,14 @@ public struct PluginHost: @unchecked Sendable {
         _ = serveAlso(raw, address.value, port, 0, &error)
     }
 
+    /// Tells the host this dispatcher's data path failed for good (see
+    /// `sasha_host.data_path_failed`): another member takes the role. A host too old to offer it
+    /// ignores the call, and the member keeps the role without a working path.
+    public func dataPathFailed(_ reason: String) {
+        guard offers(\.data_path_failed), let report = raw.pointee.data_path_failed else { return }
+        reason.withCString { report(raw, $0) }
+    }
+
     /// Whether the host's table reaches `field`: tables grow at the end, and an older host's
     /// `struct_size` stops short of the fields it does not have.
     private func offers<Field>(_ field: KeyPath<sasha_host, Field>) -> Bool {
