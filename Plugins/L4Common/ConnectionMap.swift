@@ -183,9 +183,9 @@ public struct ARPAsking: Sendable {
 
     public init() {}
 
-    public mutating func ask(_ port: LinkPort, for address: IPv4Address, now: UInt64) {
+    public mutating func ask(_ port: LinkPort, for address: IPv4Address, now: UInt64, neighbours: Neighbours) {
         if let last = asked[address.value], now &- last < 100_000_000 { return }
         asked[address.value] = now
-        port.requestMAC(of: address)
+        neighbours.ask(port, for: address, now: now)
     }
 }

@@ -23,6 +23,9 @@ public enum DropCause: Int, CaseIterable, Sendable {
     case noClientMAC
     /// libpcap refused to send the frame.
     case injectFailed
+    /// A frame to the gateway's MAC from a cluster port whose source is not a current server
+    /// (l4-3): it is not rewritten to come from the VIP.
+    case notFromServer
 
     public var name: String {
         switch self {
@@ -35,6 +38,7 @@ public enum DropCause: Int, CaseIterable, Sendable {
         case .noServerMAC: "no_server_mac"
         case .noClientMAC: "no_client_mac"
         case .injectFailed: "inject_failed"
+        case .notFromServer: "not_from_server"
         }
     }
 }

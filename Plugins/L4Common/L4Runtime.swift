@@ -76,7 +76,8 @@ public final class L4Runtime: Sendable {
         launched.connections.expectLists()
         // Tell the link the addresses are here now (a takeover moves them).
         launched.announceClaims()
-        if let output = launched.ports.last { requestMissingMACs(from: output) }
+        guardAddresses(claims: launched.claims.map(\.address))
+        if let output = launched.ports.last { requestMissingMACs(from: output, now: host.monotonicNanoseconds) }
     }
 
     public func stop(host: PluginHost?) {
@@ -103,13 +104,21 @@ public final class L4Runtime: Sendable {
             return !Set(servers).isSubset(of: known)
         }
         guard let running = running.withLock({ $0 }) else { return }
-        if let host = runningHost.withLock({ $0 }) { serveAloneIfLast(host: host) }
+        guardAddresses(claims: running.claims.map(\.address))
+        let host = runningHost.withLock { $0 }
+        if let host { serveAloneIfLast(host: host) }
         if joined {
             // The core asks servers that join for their lists too (a healed partition).
             running.connections.expectLists()
             running.announceClaims()
         }
-        if let output = running.ports.last { requestMissingMACs(from: output) }
+        if let output = running.ports.last { requestMissingMACs(from: output, now: host?.monotonicNanoseconds ?? 0) }
+    }
+
+    /// The servers and this member's own addresses (node, and `claims`: the VIP, the l4-3
+    /// gateway) are guarded in the neighbour table: only this member's own ARP asks teach them.
+    private func guardAddresses(claims: [IPv4Address]) {
+        neighbours.guardAddresses(servers: serverList.withLock { $0 }.filter { $0 != node }, own: [node, vip] + claims)
     }
 
     /// The host the running data path was started with (for serving alone later).
@@ -148,8 +157,10 @@ public final class L4Runtime: Sendable {
         }
     }
 
-    func requestMissingMACs(from port: LinkPort) {
-        for server in serverList.withLock({ $0 }) where neighbours.mac(of: server) == nil { port.requestMAC(of: server) }
+    func requestMissingMACs(from port: LinkPort, now: UInt64) {
+        for server in serverList.withLock({ $0 }) where neighbours.mac(of: server) == nil {
+            neighbours.ask(port, for: server, now: now)
+        }
     }
 
     public func importConnections(_ connections: [Connection]) {
@@ -166,7 +177,7 @@ public final class L4Runtime: Sendable {
             ,"capture":{"received":\(captures.map(\.received).reduce(0, +)),\
             "dropped_by_kernel":\(captures.map(\.droppedByKernel).reduce(0, +)),"truncated":\(captures.map(\.truncated).reduce(0, +))}
             """
-        return "{\(counters.jsonFields),\"neighbours\":\(neighbours.count)\(captureFields),\"running\":\(!captures.isEmpty)}"
+        return "{\(counters.jsonFields),\"neighbours\":\(neighbours.count),\"neighbour_refusals\":\(neighbours.refused.load(ordering: .relaxed))\(captureFields),\"running\":\(!captures.isEmpty)}"
     }
 
     /// Starts the captures with their handlers, each of the output port's captures with a handler

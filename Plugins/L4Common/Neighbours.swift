@@ -1,15 +1,42 @@
 import SashaPacket
 import SashaSDK
+import Synchronization
 
-/// Servers' MAC addresses, learned from ARP. Read on the data path for every forwarded frame
-/// (lock-free, through `SnapshotCell`), written rarely: when an ARP frame says something new.
+/// Next hops' MAC addresses: the servers' (from ARP) and the clients' (from the frame that opened
+/// their connection, or ARP). Read on the data path for every forwarded frame (lock-free, through
+/// `SnapshotCell`), written rarely: when a frame says something new.
+///
+/// Guarded addresses (the servers, and this member's own: node, VIP, gateway) decide where the
+/// cluster's own traffic goes, so a frame from the client side must never repoint them (issue 16:
+/// a SYN whose source was a server's address made `l4-3` send that server's traffic to the
+/// attacker). A guarded address is learned only from an ARP reply to a request this member made
+/// within `askWindow`, addressed to it; this member's own addresses are never learned.
 public final class Neighbours: Sendable {
     final class Table: Sendable {
         let macs: [UInt32: MACAddress]
         init(_ macs: [UInt32: MACAddress]) { self.macs = macs }
     }
 
+    final class Guarded: Sendable {
+        let servers: Set<UInt32>
+        let own: Set<UInt32>
+        init(servers: Set<UInt32>, own: Set<UInt32>) {
+            self.servers = servers
+            self.own = own
+        }
+        func contains(_ address: UInt32) -> Bool { servers.contains(address) || own.contains(address) }
+    }
+
+    /// How long after a request its reply is believed.
+    static let askWindow: UInt64 = 2_000_000_000
+
     private let cell = SnapshotCell(Table([:]))
+    private let guarded = SnapshotCell(Guarded(servers: [], own: []))
+    /// When this member last asked for each guarded address (monotonic ns); touched on asks and
+    /// ARP frames only.
+    private let asked = Mutex<[UInt32: UInt64]>([:])
+    /// Frames that tried to repoint a guarded address, and were ignored.
+    public let refused = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -17,9 +44,70 @@ public final class Neighbours: Sendable {
 
     @usableFromInline func lookup(_ address: UInt32) -> MACAddress? { cell.read { $0.macs[address] } }
 
+    /// Whether `address` is one of the current servers.
+    public func isServer(_ address: IPv4Address) -> Bool { guarded.read { $0.servers.contains(address.value) } }
+
+    /// Sets the guarded addresses. A server new to the list loses what was learned for it before
+    /// it was guarded (anyone could have said it), so that it is asked for anew.
+    public func guardAddresses(servers: [IPv4Address], own: [IPv4Address]) {
+        let next = Guarded(servers: Set(servers.map(\.value)), own: Set(own.map(\.value).filter { $0 != 0 }))
+        let before = guarded.value
+        guarded.replace(with: next)
+        let newlyGuarded = next.servers.union(next.own).subtracting(before.servers).subtracting(before.own)
+        guard !newlyGuarded.isEmpty else { return }
+        cell.update { table in
+            guard newlyGuarded.contains(where: { table.macs[$0] != nil }) else { return nil }
+            return Table(table.macs.filter { !newlyGuarded.contains($0.key) })
+        }
+    }
+
+    /// Asks `port`'s link who has `address`, and remembers the ask so that the reply is believed.
+    public func ask(_ port: LinkPort, for address: IPv4Address, now: UInt64) {
+        noteAsked(address, now: now)
+        port.requestMAC(of: address)
+    }
+
+    /// Remembers an ask for a guarded address (only those: the table stays as small as the
+    /// server list however many clients are asked for).
+    func noteAsked(_ address: IPv4Address, now: UInt64) {
+        guard guarded.read({ $0.contains(address.value) }) else { return }
+        asked.withLock { $0[address.value] = now }
+    }
+
+    /// What an ARP frame that `port` received says of its sender.
+    public func learn(from arp: ARPPacket, on port: LinkPort, now: UInt64) {
+        learn(from: arp, receivedBy: port.mac, now: now)
+    }
+
+    /// What an ARP frame received on the link whose MAC is `mac` says of its sender.
+    func learn(from arp: ARPPacket, receivedBy mac: MACAddress, now: UInt64) {
+        let sender = arp.senderIP.value
+        let guarding = guarded.value
+        if guarding.own.contains(sender) { return refuse() }
+        if guarding.servers.contains(sender) {
+            let expected = asked.withLock { asked -> Bool in
+                guard let when = asked[sender], now &- when <= Self.askWindow else { return false }
+                return true
+            }
+            guard expected, arp.operation == .reply, arp.targetMAC == mac else {
+                // Unsolicited (a gratuitous ARP, a request of its own, a forged reply): not
+                // believed; counted when it says something other than what we know.
+                if lookup(sender) != arp.senderMAC { refuse() }
+                return
+            }
+        }
+        record(arp.senderIP, at: arp.senderMAC)
+    }
+
+    /// A client's next hop, from the frame that opened its connection; never a guarded address.
+    public func learnClient(_ address: IPv4Address, at mac: MACAddress) {
+        if guarded.read({ $0.contains(address.value) }) { return refuse() }
+        record(address, at: mac)
+    }
+
     /// Records `address` at `mac` when that is news (so a steady stream of ARP copies nothing).
     /// Safe from several threads at once (the input thread and the reply threads all learn).
-    public func learn(_ address: IPv4Address, at mac: MACAddress) {
+    func record(_ address: IPv4Address, at mac: MACAddress) {
         guard address.value != 0, !mac.isBroadcast, mac != .zero, lookup(address.value) != mac else { return }
         cell.update { table in
             guard table.macs[address.value] != mac else { return nil }
@@ -27,6 +115,10 @@ public final class Neighbours: Sendable {
             macs[address.value] = mac
             return Table(macs)
         }
+    }
+
+    private func refuse() {
+        refused.add(1, ordering: .relaxed)
     }
 
     public var count: Int { cell.read { $0.macs.count } }

@@ -57,7 +57,7 @@ extension L4Runtime {
                 host.log(.notice, "\(name): capture reopened (attempt \(attempt)); dispatching again")
                 reopened.connections.expectLists()
                 reopened.announceClaims()
-                if let output = reopened.ports.last { requestMissingMACs(from: output) }
+                if let output = reopened.ports.last { requestMissingMACs(from: output, now: host.monotonicNanoseconds) }
                 return watch(run, host: host)
             case .failure(let error):
                 lastError = "\(error)"

@@ -237,6 +237,103 @@ struct L4LabTests {
         #expect(answered.status == 0, "the VIP does not answer after the handover: \(answered.output)\n\(Self.logs(cluster, addresses))")
     }
 
+    /// A client that sends SYNs with a server's address as their source must not teach the
+    /// dispatcher that the server lives at the client's MAC (l4-3 learns clients' next hops from
+    /// their first frame): the server keeps getting its connections (issue 16, item 7).
+    @Test("a SYN spoofed from a server's address does not repoint that server (l4-3)")
+    func spoofedServerSource() async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-3", topology: .two, site: site, dispatchers: ["d1"],
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
+        let before = Self.spread(lab, connections: 30)
+        try #require(before["failed"] == nil && (before[lab.address("s1")] ?? 0) > 0, "\(before)")
+
+        // Ten SYNs to the VIP from the client's MAC, with s1's address as their source.
+        let forge = lab.exec(host: "client", ["python3", "-c", Self.spoofedSYNs, lab.address("s1"), lab.vip])
+        try #require(forge.status == 0, "\(forge.output)")
+        try await Task.sleep(for: .milliseconds(300))
+        let after = Self.spread(lab, connections: 30)
+        let stats = cluster.status(lab.address("d1"))?.strategyStats.map { "\($0)" } ?? "none"
+        #expect(after["failed"] == nil, "connections failed after the spoofed SYNs: \(after)\n\(stats)")
+        #expect((after[lab.address("s1")] ?? 0) > 0, "s1 got no connection: \(after)\n\(stats)")
+        #expect(stats.contains("\"neighbour_refusals\":") && !stats.contains("\"neighbour_refusals\":0"), "\(stats)")
+    }
+
+    /// A host on the servers' network that is not a server sends a segment from port 80 to the
+    /// gateway's MAC: l4-3 must not rewrite it to come from the VIP (issue 16, item 10).
+    @Test("l4-3 rewrites to the VIP only what a current server sends")
+    func replyPathOnlyForServers() async throws {
+        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
+        let lab = try L4Lab.up(topology: .two)
+        defer { lab.tearDown() }
+        let site = try TemporaryFolder()
+        _ = try site.write("index.html", "hello from the lab\n")
+        let cluster = try TestCluster(port: 7680, size: 1)
+        let members = ["d1", "s1", "s2", "s3"]
+        let addresses = members.map { lab.address($0) }
+        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-3", topology: .two, site: site, dispatchers: ["d1"],
+                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
+        defer { children.killAll() }
+        try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
+        try #require(Self.spread(lab, connections: 3)["failed"] == nil)
+
+        let gatewayMAC = lab.mac("d1", interface: "eth1").map { String(format: "%02x", $0) }.joined(separator: ":")
+        let frames = lab.exec(host: "router", ["python3", "-c", Self.segmentsToGateway, gatewayMAC, "198.18.2.253", lab.address("client")])
+        try #require(frames.status == 0, "\(frames.output)")
+        try await Task.sleep(for: .milliseconds(300))
+        let stats = try #require(cluster.status(lab.address("d1"))?.strategyStats)
+        #expect(Self.number(stats, "drops", "not_from_server") >= 5, "\(stats)")
+    }
+
+    /// Five TCP segments from argv[2]:80 to argv[3], in Ethernet frames to MAC argv[1] out of eth1.
+    static let segmentsToGateway = """
+        import socket, struct, sys
+        mac, src, dst = bytes.fromhex(sys.argv[1].replace(":", "")), sys.argv[2], sys.argv[3]
+        def csum(b):
+            if len(b) % 2: b += b"\\0"
+            s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+            return ~s & 0xffff
+        out = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        out.bind(("eth1", 0))
+        own = out.getsockname()[4]
+        for seq in range(5):
+            tcp = struct.pack("!HHIIBBHHH", 80, 50000, seq, 0, 5 << 4, 0x10, 65535, 0, 0)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
+            tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), seq, 0, 64, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            out.send(mac + own + b"\\x08\\x00" + ip + tcp)
+        """
+
+    /// Sends ten TCP SYNs to argv[2]:80 with argv[1] as their source address (raw IP socket).
+    static let spoofedSYNs = """
+        import socket, struct, sys
+        src, dst = sys.argv[1], sys.argv[2]
+        def csum(b):
+            if len(b) % 2: b += b"\\0"
+            s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+            return ~s & 0xffff
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        for port in range(40000, 40010):
+            tcp = struct.pack("!HHIIBBHHH", port, 80, 1, 0, 5 << 4, 0x02, 65535, 0, 0)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
+            tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), port, 0, 64, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            raw.sendto(ip + tcp, (dst, 0))
+        """
+
     /// wrk through the VIP from the client while the dispatcher is killed: the connections are
     /// L4 flows the servers hold, so the new dispatcher carries them on; new requests resume
     /// within the takeover, and wrk's errors in the gap are counted and reported.

@@ -59,15 +59,15 @@ final class DirectReturnPath: @unchecked Sendable {
 
     private func process(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         switch classify(frame) {
-        case .arp(let arp): answer(arp)
+        case .arp(let arp): answer(arp, now: now)
         case .ipv4TCP(let segment): forward(segment, frame: frame, now: now)
         case .malformed: counters.drop(.malformed)
         case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
         }
     }
 
-    private func answer(_ arp: ARPPacket) {
-        neighbours.learn(arp.senderIP, at: arp.senderMAC)
+    private func answer(_ arp: ARPPacket, now: UInt64) {
+        neighbours.learn(from: arp, on: input, now: now)
         if input.answer(arp, for: vip, scratch: scratch) { counters.bump(counters.arpReplies) }
     }
 
@@ -76,7 +76,7 @@ final class DirectReturnPath: @unchecked Sendable {
               admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         guard let server = connections.server(for: segment, frame: frame, now: now) else { return }
         guard let mac = neighbours.mac(of: server) else {
-            asking.ask(output, for: server, now: now)
+            asking.ask(output, for: server, now: now, neighbours: neighbours)
             counters.drop(.noServerMAC)
             return
         }

@@ -47,7 +47,7 @@ public final class L42: Strategy {
         try L4Runtime.startCaptures(input: input, { frame in path.handle(frame) }, idle: { path.idle() }, output: output) {
             { frame in
                 // The output link only teaches the servers' MACs.
-                if case .arp(let arp) = classify(frame) { neighbours.learn(arp.senderIP, at: arp.senderMAC) }
+                if case .arp(let arp) = classify(frame) { neighbours.learn(from: arp, on: output, now: host.monotonicNanoseconds) }
             }
         }
         host.log(.info, "l4-2 dispatching \(context.vip) ports \(settings.ports.map(String.init).joined(separator: ",")) from \(input.name) to servers on \(output.name)")

@@ -80,7 +80,7 @@ final class NATPath: @unchecked Sendable {
     private func processInput(_ frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         switch classify(frame) {
         case .arp(let arp):
-            neighbours.learn(arp.senderIP, at: arp.senderMAC)
+            neighbours.learn(from: arp, on: input, now: now)
             if input.answer(arp, for: vip, scratch: scratch) || output.answer(arp, for: gateway, scratch: scratch) {
                 counters.bump(counters.arpReplies)
             }
@@ -100,10 +100,10 @@ final class NATPath: @unchecked Sendable {
         // A new connection also teaches the next hop back to its client (it, or its router).
         let source = segment.ethernet.source
         guard let server = connections.server(for: segment, frame: frame, now: now,
-                                              placed: { key in self.neighbours.learn(key.client, at: source) })
+                                              placed: { key in self.neighbours.learnClient(key.client, at: source) })
         else { return }
         guard let mac = neighbours.mac(of: server) else {
-            asking.ask(output, for: server, now: now)
+            asking.ask(output, for: server, now: now, neighbours: neighbours)
             counters.drop(.noServerMAC)
             return
         }
@@ -125,7 +125,7 @@ final class NATPath: @unchecked Sendable {
     func handleOutput(_ frame: UnsafeMutableRawBufferPointer, _ worker: ReplyWorker) {
         switch classify(frame) {
         case .arp(let arp):
-            neighbours.learn(arp.senderIP, at: arp.senderMAC)
+            neighbours.learn(from: arp, on: output, now: host.monotonicNanoseconds)
             if output.answer(arp, for: gateway, scratch: worker.scratch) { counters.bump(counters.arpReplies) }
         case .ipv4TCP(let segment):
             forwardToClient(segment, frame: frame, now: host.monotonicNanoseconds, asking: &worker.asking)
@@ -135,12 +135,15 @@ final class NATPath: @unchecked Sendable {
     }
 
     /// A server's reply: the source becomes the VIP again, and it goes to the client's next hop.
+    /// Only a current server's frames are rewritten: anything else sent to the gateway's MAC from
+    /// a cluster port must not get the VIP as its source (issue 16).
     private func forwardToClient(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
                                  asking: inout ARPAsking) {
         guard admits(segment, port: segment.sourcePort, of: ports, counters: counters) else { return }
+        guard neighbours.isServer(segment.ip.source) else { return counters.drop(.notFromServer) }
         let client = segment.ip.destination
         guard let mac = neighbours.mac(of: client) else {
-            asking.ask(input, for: client, now: now)
+            asking.ask(input, for: client, now: now, neighbours: neighbours)
             counters.drop(.noClientMAC)
             return
         }
