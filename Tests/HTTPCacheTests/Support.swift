@@ -40,6 +40,7 @@ extension CacheLookup {
     var fill: CacheFill? { if case .fill(let fill) = self { fill } else { nil } }
     var isWait: Bool { if case .wait = self { true } else { false } }
     var isBypass: Bool { if case .bypass = self { true } else { false } }
+    var invalidation: CacheInvalidation? { if case .invalidateOnSuccess(let invalidation) = self { invalidation } else { nil } }
     var isOnlyIfCachedMiss: Bool { if case .onlyIfCachedMiss = self { true } else { false } }
     var kind: String {
         switch self {
@@ -48,6 +49,7 @@ extension CacheLookup {
         case .wait: "wait"
         case .bypass: "bypass"
         case .onlyIfCachedMiss: "only-if-cached miss"
+        case .invalidateOnSuccess: "invalidate on success"
         }
     }
 }

@@ -64,4 +64,31 @@ import Testing
         for client in clients { #expect(try await client.response().text == "once") }
         #expect(backend.seen.requests == 1)
     }
+
+    @Test func aStoredResponseIsRevalidatedAndTheServers304NeverReachesTheClient() async throws {
+        let backend = try Backend("stored copy", behaviour: .revalidatable)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        let first = try await client.get("/doc")
+        #expect(first.status == 200 && first.text == "stored copy" && first.header("x-cache") == "MISS")
+        for _ in 0..<2 {
+            // `no-cache`: stored, and revalidated before each use.
+            let again = try await client.get("/doc")
+            #expect(again.status == 200 && again.text == "stored copy")
+            #expect(again.header("x-cache") == "HIT" && again.header("x-revalidated") == "yes")
+            #expect(again.header("content-length") == "11")
+        }
+        let heads = backend.seen.heads
+        #expect(heads.count == 3)
+        #expect(heads.first?.headers["if-none-match"] == [])
+        #expect(heads.dropFirst().allSatisfy { $0.headers["if-none-match"] == ["\"v1\""] })
+        // The server's connection was reused after each 304.
+        #expect(backend.seen.connections == 1)
+        // A client's own conditional request is its own: the 304 it asked for reaches it.
+        let conditional = try await client.get("/doc", headers: [("If-None-Match", "\"v1\"")])
+        #expect(conditional.status == 304)
+    }
 }

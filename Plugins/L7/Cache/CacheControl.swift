@@ -29,6 +29,10 @@ public struct CacheControl: Sendable, Equatable {
     public var sharedMaxAge: Int64?
     /// Seconds; request `min-fresh` (0 when invalid, which asks for nothing).
     public var minFresh: Int64?
+    /// Seconds; response `stale-while-revalidate` (RFC 5861 §3; 0 when invalid: no window).
+    public var staleWhileRevalidate: Int64?
+    /// Seconds; response `stale-if-error` (RFC 5861 §4; 0 when invalid: no window).
+    public var staleIfError: Int64?
 
     public init() {}
 
@@ -112,6 +116,10 @@ public struct CacheControl: Sendable, Equatable {
             sharedMaxAge = Self.smaller(sharedMaxAge, Self.seconds(argument))
         } else if name.equalsLowercase("min-fresh") {
             minFresh = Self.smaller(minFresh, Self.seconds(argument))
+        } else if name.equalsLowercase("stale-while-revalidate") {
+            staleWhileRevalidate = Self.smaller(staleWhileRevalidate, Self.seconds(argument))
+        } else if name.equalsLowercase("stale-if-error") {
+            staleIfError = Self.smaller(staleIfError, Self.seconds(argument))
         }
     }
 

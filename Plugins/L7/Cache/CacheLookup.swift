@@ -13,6 +13,9 @@ public enum CacheLookup: Sendable {
     /// upstream answer (`no-cache`, `max-age`, `Authorization`) while another fetch runs. Go
     /// upstream, do not fill.
     case bypass
+    /// An unsafe method (or one of unknown safety): go upstream, and hand the response head to
+    /// the invalidation, which drops the URL's entries if it is a success.
+    case invalidateOnSuccess(CacheInvalidation)
     /// The request said `only-if-cached` and nothing stored answers it: reply 504 Gateway
     /// Timeout without contacting a server (RFC 9111 §5.2.1.7).
     case onlyIfCachedMiss

@@ -26,6 +26,8 @@ struct RequestPolicy: Sendable, Equatable {
     /// `Cookie`: the answer may be personal though it does not say so, so only explicit
     /// freshness (never the heuristic one) lets it be stored.
     var hasCookie = false
+    /// `If-None-Match` or `If-Modified-Since`: a fresh hit may be answered with 304.
+    var isConditional = false
     /// `only-if-cached` (RFC 9111 §5.2.1.7): a miss is answered 504, never fetched.
     var onlyIfCached = false
     /// Request `max-age` (seconds): an older entry does not answer it.
@@ -61,9 +63,11 @@ struct RequestPolicy: Sendable, Equatable {
                 policy.hasCookie = true
             case 13 where name.equalsASCIICaseInsensitive("authorization"):
                 policy.isAuthorized = true
+            case 13 where name.equalsASCIICaseInsensitive("if-none-match"),
+                17 where name.equalsASCIICaseInsensitive("if-modified-since"):
+                policy.isConditional = true
+                policy.mayStore = false
             case 8 where name.equalsASCIICaseInsensitive("if-match") || name.equalsASCIICaseInsensitive("if-range"),
-                13 where name.equalsASCIICaseInsensitive("if-none-match"),
-                17 where name.equalsASCIICaseInsensitive("if-modified-since"),
                 19 where name.equalsASCIICaseInsensitive("if-unmodified-since"):
                 // Its answer is often a 304, not a response to store: a stored entry may answer
                 // it (a full 200 is a valid answer), but on a miss it neither fills nor waits.
@@ -91,11 +95,14 @@ struct RequestPolicy: Sendable, Equatable {
         return .lookup(policy)
     }
 
+    /// Whether `entry` may be used for this request at all, fresh or not (`Authorization`).
+    func mayShare(_ entry: StoredResponse) -> Bool { !isAuthorized || entry.answersAuthorized }
+
     /// Whether `entry` (fresh at `now`) answers this request as far as age and sharing go; the
     /// variant and the body are checked by the store.
     func accepts(_ entry: StoredResponse, now: UInt64) -> Bool {
         guard mayUseStored else { return false }
-        if isAuthorized, !entry.answersAuthorized { return false }
+        guard mayShare(entry) else { return false }
         let age = entry.age(at: now)
         if let maxAge, age > nanoseconds(seconds: maxAge) { return false }
         if let minFresh, entry.lifetime &- age < nanoseconds(seconds: minFresh) { return false }

@@ -49,6 +49,11 @@ extension ProxyHandler {
             return true
         case .fill(let fill):
             route.cacheFill = fill
+            prepareRevalidation(fill)
+            return false
+        case .invalidateOnSuccess(let invalidation):
+            route.invalidation = invalidation
+            perform { machine, _ in machine.intercept(.head) }
             return false
         case .wait:
             route.waitingForFill = true
@@ -69,11 +74,11 @@ extension ProxyHandler {
         route.waitingForFill = false
         let now = now
         perform { machine, _ in machine.stoppedWaiting(now: now) }
-        if let cached { serve(cached, version: machine?.exchange?.clientVersion == .http1_0 ? .http1_0 : .http1_1) } else { dispatch(route) }
+        if let cached { serve(cached, version: clientHTTPVersion) } else { dispatch(route) }
     }
 
     /// Answers from the cache without touching a server.
-    private func serve(_ cached: CachedResponse, version: HTTPVersion) {
+    func serve(_ cached: CachedResponse, version: HTTPVersion) {
         guard let context, let machine else { return }
         let head = ForwardedHeaders.clientResponse(
             cached.responseHead(now: environment.host.monotonicNanoseconds), clientVersion: version, keepAlive: machine.keepsAlive)
@@ -180,6 +185,7 @@ extension ProxyHandler {
             dispatch(route)
             return
         }
+        if serveStaleOnError(route) { return }
         switch failure {
         case .timeout: answer(504, "Gateway Timeout")
         case .connect, .dropped, .malformed: answer(502, "Bad Gateway")
