@@ -99,12 +99,6 @@ struct RequestRulesTests {
         #expect(cache.lookup(cacheOnly, now: 0, whenFilled: noCallback).isOnlyIfCachedMiss)
     }
 
-    @Test func rangeRequestsBypass() {
-        let cache = makeCache()
-        #expect(play(cache, get, fresh, at: 0))
-        #expect(cache.lookup(request(.GET, "/page", [("Range", "bytes=0-3")]), now: 1, whenFilled: noCallback).isBypass)
-    }
-
     @Test(arguments: [HTTPMethod.OPTIONS, .TRACE])
     func safeMethodsBypassAndLeaveEntries(method: HTTPMethod) {
         let cache = makeCache()

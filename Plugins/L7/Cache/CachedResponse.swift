@@ -29,6 +29,33 @@ public struct CachedResponse: Sendable {
         includesBody = false
     }
 
+    /// Turns a hit into a 206 slice (or a 416) for one byte range (RFC 9110 §14), from a
+    /// complete stored 200. `If-Range` that names another validator gets the whole response.
+    mutating func answer(range: String, ifRange: String?) {
+        guard head.status == .ok, includesBody else { return }
+        if let ifRange {
+            // A strong match only (§13.1.5): the entity tag exactly, or the Last-Modified date.
+            guard ifRange == head.headers.first(name: "etag") && !ifRange.hasPrefix("W/")
+                || ifRange == head.headers.first(name: "last-modified")
+            else { return }
+        }
+        let length = body.readableBytes
+        switch ByteRange.answer(range, length: length) {
+        case .whole:
+            return
+        case .part(let part):
+            head.status = .partialContent
+            head.headers.replaceOrAdd(name: "Content-Range", value: "bytes \(part.lowerBound)-\(part.upperBound - 1)/\(length)")
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(part.count))
+            body = body.getSlice(at: body.readerIndex + part.lowerBound, length: part.count)!
+        case .unsatisfiable:
+            head.status = .rangeNotSatisfiable
+            head.headers.replaceOrAdd(name: "Content-Range", value: "bytes */\(length)")
+            head.headers.replaceOrAdd(name: "Content-Length", value: "0")
+            body = ByteBuffer()
+        }
+    }
+
     /// Whole seconds since the origin produced the response: time in the cache plus the `Age`
     /// it arrived with (RFC 9111 §4.2.3, without the `Date` skew correction).
     public func age(now: UInt64) -> UInt64 {

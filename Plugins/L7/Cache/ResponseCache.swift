@@ -164,7 +164,9 @@ public final class ResponseCache: Sendable {
         switch outcome {
         case .hit(let entry):
             var cached = CachedResponse(entry, forHead: policy.isHead)
+            // If-None-Match and If-Modified-Since come before Range (RFC 9110 §13.2.2).
             if policy.isConditional { cached.answer(conditional: request.headers, wallClock: wallClock) }
+            if let range = policy.range { cached.answer(range: range, ifRange: policy.ifRange) }
             return .hit(cached)
         case .fill(let flightKey, let id, let stale):
             return .fill(
