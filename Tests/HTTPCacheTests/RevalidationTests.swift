@@ -134,15 +134,25 @@ struct ServingStaleTests {
         #expect(late.staleOnError(now: 61 * second) == nil)
     }
 
-    @Test func staleWhileRevalidateServesOthersWhileOneRequestRefreshes() throws {
+    @Test func staleWhileRevalidateServesStaleAndRefreshesOnceInTheBackground() throws {
         let cache = makeCache()
         #expect(play(cache, get, response(.ok, [("Cache-Control", "max-age=1, stale-while-revalidate=60"), ("ETag", "\"v1\"")]), at: 0))
-        let refresh = try #require(cache.lookup(get, now: 5 * second, whenFilled: noCallback).fill)
-        #expect(refresh.conditionalFields != nil)
+        let (stale, refresh) = try #require(cache.lookup(get, now: 5 * second, whenFilled: noCallback).refresh)
+        #expect(String(buffer: stale.body) == "hello, world")
+        #expect(refresh.conditionalFields == "If-None-Match: \"v1\"\r\n")
+        // While it runs, others get the stale entry too, without a second refresh.
         #expect(cache.lookup(get, now: 5 * second, whenFilled: noCallback).hit != nil)
-        #expect(cache.statistics.staleHits == 1)
-        refresh.abandon()
-        // Past the window it is not served stale: the request waits for the refresh.
+        #expect(cache.statistics.staleHits == 2)
+        _ = refresh.notModified(response(.notModified, [("Cache-Control", "max-age=60")]), now: 6 * second)
+        #expect(cache.lookup(get, now: 7 * second, whenFilled: noCallback).hit != nil)
+        #expect(cache.statistics.staleHits == 2)
+    }
+
+    @Test func pastTheWindowOrForAHeadTheRequestRefreshesItself() throws {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Cache-Control", "max-age=1, stale-while-revalidate=60"), ("ETag", "\"v1\"")]), at: 0))
+        let head = try #require(cache.lookup(request(.HEAD), now: 5 * second, whenFilled: noCallback).fill)
+        head.abandon()
         let late = try #require(cache.lookup(get, now: 62 * second, whenFilled: noCallback).fill)
         #expect(cache.lookup(get, now: 62 * second, whenFilled: noCallback).isWait)
         late.abandon()

@@ -37,6 +37,7 @@ let noCallback: @Sendable (CachedResponse?) -> Void = { _ in }
 
 extension CacheLookup {
     var hit: CachedResponse? { if case .hit(let response) = self { response } else { nil } }
+    var refresh: (CachedResponse, CacheFill)? { if case .hitAndRefresh(let response, let fill) = self { (response, fill) } else { nil } }
     var fill: CacheFill? { if case .fill(let fill) = self { fill } else { nil } }
     var isWait: Bool { if case .wait = self { true } else { false } }
     var isBypass: Bool { if case .bypass = self { true } else { false } }
@@ -45,6 +46,7 @@ extension CacheLookup {
     var kind: String {
         switch self {
         case .hit: "hit"
+        case .hitAndRefresh: "hit and refresh"
         case .fill: "fill"
         case .wait: "wait"
         case .bypass: "bypass"

@@ -32,6 +32,9 @@ final class Backend: Sendable {
         /// Answers `Cache-Control: no-cache` with `ETag: "v1"` and its name; a request with
         /// `If-None-Match: "v1"` gets 304 (`X-Revalidated: yes`) without a body.
         case revalidatable
+        /// Answers `Cache-Control: max-age=1, stale-while-revalidate=60` and `"<name> <n>"`, n
+        /// the number of requests it has seen.
+        case staleWhileRevalidate
         /// Answers like `.answer`, `delay` after the request ended.
         case delayed(TimeAmount)
         /// Answers the first request on each connection with keep-alive, then closes the
@@ -153,6 +156,11 @@ private final class BackendHandler: ChannelInboundHandler {
         case .answer, .cacheable, .dropSecondRequest:
             if case .cacheable = behaviour { headers.add(name: "cache-control", value: "max-age=60") }
             let body = name
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .staleWhileRevalidate:
+            headers.add(name: "cache-control", value: "max-age=1, stale-while-revalidate=60")
+            let body = "\(name) \(log.withLockedValue { $0.requests })"
             headers.add(name: "content-length", value: String(body.utf8.count))
             write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
         case .revalidatable:

@@ -91,4 +91,23 @@ import Testing
         let conditional = try await client.get("/doc", headers: [("If-None-Match", "\"v1\"")])
         #expect(conditional.status == 304)
     }
+
+    @Test func staleWhileRevalidateAnswersStaleAndRefreshesInTheBackground() async throws {
+        let backend = try Backend("version", behaviour: .staleWhileRevalidate)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        #expect(try await client.get("/v").text == "version 1")
+        try await Task.sleep(for: .milliseconds(1_100))
+        // Stale: served at once, and one refresh goes to the server on its own.
+        let stale = try await client.get("/v")
+        #expect(stale.text == "version 1" && stale.header("x-cache") == "HIT")
+        for _ in 0..<100 where backend.seen.requests < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let refreshed = try await client.get("/v")
+        #expect(refreshed.text == "version 2" && refreshed.header("x-cache") == "HIT")
+        #expect(backend.seen.requests == 2)
+    }
 }

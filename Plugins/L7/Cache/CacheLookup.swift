@@ -2,6 +2,9 @@
 public enum CacheLookup: Sendable {
     /// Serve it; `whenFilled` will not be called.
     case hit(CachedResponse)
+    /// Serve it (stale, as `stale-while-revalidate` allows), and have the fill refresh the entry
+    /// in the background: a request of its own to a server, with no client waiting.
+    case hitAndRefresh(CachedResponse, CacheFill)
     /// You are the one upstream request for this key: feed the response to the fill.
     case fill(CacheFill)
     /// Another request is fetching it: `whenFilled` is called once with the stored response, or

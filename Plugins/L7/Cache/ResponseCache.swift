@@ -113,6 +113,7 @@ public final class ResponseCache: Sendable {
         let key = CacheKey(request)
         enum Outcome {
             case hit(StoredResponse)
+            case hitAndRefresh(StoredResponse, FlightKey, UInt64)
             case fill(FlightKey, UInt64, stale: StoredResponse?)
             case wait
             case bypass
@@ -157,6 +158,13 @@ public final class ResponseCache: Sendable {
             }
             state.nextFlightID += 1
             state.flights[ownFlight] = Flight(id: state.nextFlightID)
+            if let stale, !policy.isHead, policy.mayCoalesce, stale.servesWhileRevalidating(at: now) {
+                // RFC 5861 §3: served stale now, refreshed in the background.
+                state.hits += 1
+                state.staleHits += 1
+                if stale.staleUse.validators.exist { state.revalidations += 1 }
+                return .hitAndRefresh(stale, ownFlight, state.nextFlightID)
+            }
             state.misses += 1
             if stale?.staleUse.validators.exist == true { state.revalidations += 1 }
             return .fill(ownFlight, state.nextFlightID, stale: stale)
@@ -168,6 +176,10 @@ public final class ResponseCache: Sendable {
             if policy.isConditional { cached.answer(conditional: request.headers, wallClock: wallClock) }
             if let range = policy.range { cached.answer(range: range, ifRange: policy.ifRange) }
             return .hit(cached)
+        case .hitAndRefresh(let entry, let flightKey, let id):
+            let cached = CachedResponse(entry, forHead: false)
+            let refresh = CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy, stale: entry)
+            return .hitAndRefresh(cached, refresh)
         case .fill(let flightKey, let id, let stale):
             return .fill(
                 CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy, stale: stale)

@@ -22,6 +22,17 @@ extension ProxyHandler {
         if !intercept.isEmpty { perform { machine, _ in machine.intercept(intercept) } }
     }
 
+    /// `stale-while-revalidate`: the client got the stale entry; a request of the proxy's own
+    /// refreshes it (`BackgroundRefresh`), on a server the policy picks for this request.
+    func refreshInBackground(_ fill: CacheFill, request: ByteBuffer, route: Route) {
+        guard let context, let (server, entry) = chooseServer(for: route) else { return }
+        // A copy: the head is a slice of the client's input, which is reused.
+        var head = context.channel.allocator.buffer(capacity: request.readableBytes)
+        head.writeImmutableBuffer(request)
+        BackgroundRefresh.start(head, fill: fill, server: server, port: entry.port, environment: environment, pool: loop.pool,
+                                eventLoop: context.eventLoop)
+    }
+
     /// A server's response head, for the fill that stores it or the invalidation it decides.
     func cacheSawResponse(_ head: ParsedHead, _ bytes: ByteBuffer) {
         guard let route else { return }

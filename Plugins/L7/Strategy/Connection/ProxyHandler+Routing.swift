@@ -23,7 +23,7 @@ extension ProxyHandler {
         self.route = route
         hold(.routing)
         if let cache = environment.cache, !webSocket,
-           consultCache(cache, request: HeadBridge.forwardedRequest(start.head, start.bytes), for: route) {
+           consultCache(cache, request: HeadBridge.forwardedRequest(start.head, start.bytes), bytes: start.bytes, for: route) {
             return
         }
         dispatch(route)
@@ -33,7 +33,7 @@ extension ProxyHandler {
 
     /// Serves a hit, or arranges to wait for another request's fetch; false when the request goes
     /// upstream now (as the cache's one fetch for its key, or past the cache).
-    private func consultCache(_ cache: ResponseCache, request: HTTPRequestHead, for route: Route) -> Bool {
+    private func consultCache(_ cache: ResponseCache, request: HTTPRequestHead, bytes: ByteBuffer, for route: Route) -> Bool {
         guard let context else { return false }
         let eventLoop = context.eventLoop
         let waiting = NIOLoopBound((self, route), eventLoop: eventLoop)
@@ -46,6 +46,10 @@ extension ProxyHandler {
         switch lookup {
         case .hit(let cached):
             serve(cached, version: request.version)
+            return true
+        case .hitAndRefresh(let cached, let fill):
+            serve(cached, version: request.version)
+            refreshInBackground(fill, request: bytes, route: route)
             return true
         case .fill(let fill):
             route.cacheFill = fill
