@@ -57,6 +57,8 @@ enum CDNCacheControl {
             control.isPublic = true
         } else if flag, key.equalsLowercase("must-revalidate") {
             control.mustRevalidate = true
+        } else if flag, key.equalsLowercase("must-understand") {
+            control.mustUnderstand = true
         } else if flag, key.equalsLowercase("proxy-revalidate") {
             control.proxyRevalidate = true
         }

@@ -86,7 +86,10 @@ enum StoragePolicy {
             cacheControl = cdn
             expiresLines = 0
         }
-        if cacheControl.noStore { return .refuse(.noStore) }
+        // `must-understand` with a status whose rules the cache knows overrides `no-store`.
+        if cacheControl.noStore, !(cacheControl.mustUnderstand && isHeuristicallyCacheable(response.status) && status != 206) {
+            return .refuse(.noStore)
+        }
         // `no-cache` may be stored when it can be revalidated cheaply (RFC 9111 §5.2.2.4).
         if cacheControl.noCache, !validators.exist { return .refuse(.noCache) }
         if cacheControl.isPrivate { return .refuse(.isPrivate) }
