@@ -87,6 +87,8 @@ import Testing
         #expect(heads.dropFirst().allSatisfy { $0.headers["if-none-match"] == ["\"v1\""] })
         // The server's connection was reused after each 304.
         #expect(backend.seen.connections == 1)
+        let cache = proxy.stats["cache"] as? [String: Int]
+        #expect(cache?["revalidations"] == 2 && cache?["not_modified"] == 2)
         // A client's own conditional request is its own: the 304 it asked for reaches it.
         let conditional = try await client.get("/doc", headers: [("If-None-Match", "\"v1\"")])
         #expect(conditional.status == 304)
