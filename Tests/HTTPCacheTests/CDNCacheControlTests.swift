@@ -85,4 +85,17 @@ struct CDNCacheControlTests {
         let cache = makeCache()
         #expect(!play(cache, get, response(.ok, [("CDN-Cache-Control", value + ", max-age=60"), ("Cache-Control", "no-store")]), at: 0))
     }
+
+    /// Hostile values: whatever the bytes, the parser ends, and a stored answer is one the
+    /// field (or Cache-Control) really allowed.
+    @Test func randomValuesNeverCrashTheParser() {
+        let alphabet = Array("max-ge=0123456789,;()\"?:*&/ \t-=.noscrtivpbl".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0..<24, using: &generator)
+            let value = String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self)
+            let cache = makeCache()
+            play(cache, get, response(.ok, [("CDN-Cache-Control", value), ("Cache-Control", "no-store")]), at: 0)
+        }
+    }
 }

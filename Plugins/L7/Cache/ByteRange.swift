@@ -37,7 +37,7 @@ enum ByteRange {
         var value = 0
         for byte in text.utf8 {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = min(value * 10 + Int(byte - UInt8(ascii: "0")), 1 << 62)
+            value = value > (1 << 62) / 10 ? 1 << 62 : value * 10 + Int(byte - UInt8(ascii: "0"))
         }
         return value
     }

@@ -126,7 +126,8 @@ public struct ProxyMachine: Sendable {
     /// `If-None-Match: "x"\r\n`, from a stored response's validators) join the head sent
     /// upstream. Only before a server is attached.
     public mutating func addUpstreamFields(_ fields: String) {
-        guard phase == .http, var exchange, !exchange.serverAttached, !fields.isEmpty else { return }
+        guard phase == .http, var exchange, !exchange.serverAttached, !fields.isEmpty, exchange.upstreamHead.readableBytes >= 4
+        else { return }
         var head = exchange.upstreamHead
         // The head ends with the empty line: the fields go just before it.
         head.moveWriterIndex(to: head.writerIndex - 2)
