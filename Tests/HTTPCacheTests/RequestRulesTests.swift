@@ -99,12 +99,6 @@ struct RequestRulesTests {
         #expect(cache.lookup(cacheOnly, now: 0, whenFilled: noCallback).isOnlyIfCachedMiss)
     }
 
-    @Test func rangeRequestsBypass() {
-        let cache = makeCache()
-        #expect(play(cache, get, fresh, at: 0))
-        #expect(cache.lookup(request(.GET, "/page", [("Range", "bytes=0-3")]), now: 1, whenFilled: noCallback).isBypass)
-    }
-
     @Test(arguments: [HTTPMethod.OPTIONS, .TRACE])
     func safeMethodsBypassAndLeaveEntries(method: HTTPMethod) {
         let cache = makeCache()
@@ -115,11 +109,17 @@ struct RequestRulesTests {
 
     /// Unsafe methods, and methods whose safety the cache does not know (RFC 9111 §4.4).
     @Test(arguments: [HTTPMethod.POST, .PUT, .DELETE, .PATCH, .RAW(value: "M-SEARCH"), .RAW(value: "PROPFIND")])
-    func unsafeMethodsBypassAndInvalidateTheirURL(method: HTTPMethod) {
+    func unsafeMethodsInvalidateTheirURLOnlyAfterASuccess(method: HTTPMethod) {
         let cache = makeCache()
         #expect(play(cache, get, fresh, at: 0))
         #expect(play(cache, request(.GET, "/other"), fresh, at: 0))
-        #expect(cache.lookup(request(method, "/page"), now: 1, whenFilled: noCallback).isBypass)
+        let invalidation = cache.lookup(request(method, "/page"), now: 1, whenFilled: noCallback).invalidation
+        #expect(invalidation != nil)
+        // Nothing is dropped until the answer is known to be a success (RFC 9111 §4.4).
+        #expect(cache.lookup(get, now: 1, whenFilled: noCallback).hit != nil)
+        invalidation?.responded(response(.internalServerError))
+        #expect(cache.lookup(get, now: 1, whenFilled: noCallback).hit != nil)
+        invalidation?.responded(response(.noContent))
         #expect(cache.lookup(get, now: 1, whenFilled: noCallback).fill != nil)
         #expect(cache.lookup(request(.GET, "/other"), now: 1, whenFilled: noCallback).hit != nil)
         #expect(cache.statistics.invalidations == 1)

@@ -43,6 +43,10 @@ struct StorageRulesTests {
 
         let other = request(.GET, "/team", [("Authorization", "Bearer abc")])
         #expect(play(cache, other, response(.ok, [("Cache-Control", "s-maxage=60")]), at: 0))
+        // must-revalidate too (RFC 9111 §3.5): the origin is asked again once it is stale.
+        let revalidated = request(.GET, "/mine", [("Authorization", "Bearer abc")])
+        #expect(play(cache, revalidated, response(.ok, [("Cache-Control", "max-age=60, must-revalidate")]), at: 0))
+        #expect(cache.lookup(revalidated, now: 1, whenFilled: noCallback).hit != nil)
     }
 
     @Test func authorizedRequestsAreNotServedEntriesThatWereNotShareable() {
@@ -73,5 +77,15 @@ struct StorageRulesTests {
     @Test func notModifiedIsNotStoredEvenWithFreshness() {
         let cache = makeCache()
         #expect(!play(cache, get, response(.notModified, [("Cache-Control", "max-age=60")]), body: "", at: 0))
+    }
+
+    /// `must-understand` (RFC 9111 §5.2.2.3): `no-store` stands only for a status the cache does
+    /// not know (http-tests cache-tests `status-200-must-understand`, `status-599-must-understand`).
+    @Test func mustUnderstandOverridesNoStoreOnlyForKnownStatuses() {
+        let cache = makeCache()
+        let directives = [("Cache-Control", "max-age=3600, no-store, must-understand")]
+        #expect(play(cache, request(), response(.ok, directives), at: 0))
+        #expect(!play(cache, request(.GET, "/odd"), response(HTTPResponseStatus(statusCode: 599), directives), at: 0))
+        #expect(!play(cache, request(.GET, "/plain"), response(.ok, [("Cache-Control", "max-age=3600, no-store")]), at: 0))
     }
 }

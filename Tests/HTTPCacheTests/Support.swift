@@ -37,17 +37,21 @@ let noCallback: @Sendable (CachedResponse?) -> Void = { _ in }
 
 extension CacheLookup {
     var hit: CachedResponse? { if case .hit(let response) = self { response } else { nil } }
+    var refresh: (CachedResponse, CacheFill)? { if case .hitAndRefresh(let response, let fill) = self { (response, fill) } else { nil } }
     var fill: CacheFill? { if case .fill(let fill) = self { fill } else { nil } }
     var isWait: Bool { if case .wait = self { true } else { false } }
     var isBypass: Bool { if case .bypass = self { true } else { false } }
+    var invalidation: CacheInvalidation? { if case .invalidateOnSuccess(let invalidation) = self { invalidation } else { nil } }
     var isOnlyIfCachedMiss: Bool { if case .onlyIfCachedMiss = self { true } else { false } }
     var kind: String {
         switch self {
         case .hit: "hit"
+        case .hitAndRefresh: "hit and refresh"
         case .fill: "fill"
         case .wait: "wait"
         case .bypass: "bypass"
         case .onlyIfCachedMiss: "only-if-cached miss"
+        case .invalidateOnSuccess: "invalidate on success"
         }
     }
 }

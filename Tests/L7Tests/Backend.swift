@@ -29,6 +29,12 @@ final class Backend: Sendable {
         case cacheable
         /// Answers `size` bytes of the pattern with `Cache-Control: max-age=60`.
         case cacheableDownload(size: Int)
+        /// Answers `Cache-Control: no-cache` with `ETag: "v1"` and its name; a request with
+        /// `If-None-Match: "v1"` gets 304 (`X-Revalidated: yes`) without a body.
+        case revalidatable
+        /// Answers `Cache-Control: max-age=1, stale-while-revalidate=60` and `"<name> <n>"`, n
+        /// the number of requests it has seen.
+        case staleWhileRevalidate
         /// Answers like `.answer`, `delay` after the request ended.
         case delayed(TimeAmount)
         /// Answers the first request on each connection with keep-alive, then closes the
@@ -152,6 +158,21 @@ private final class BackendHandler: ChannelInboundHandler {
             let body = name
             headers.add(name: "content-length", value: String(body.utf8.count))
             write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .staleWhileRevalidate:
+            headers.add(name: "cache-control", value: "max-age=1, stale-while-revalidate=60")
+            let body = "\(name) \(log.withLockedValue { $0.requests })"
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: body)])
+        case .revalidatable:
+            headers.add(name: "cache-control", value: "no-cache")
+            headers.add(name: "etag", value: "\"v1\"")
+            guard head.headers["if-none-match"].contains("\"v1\"") else {
+                headers.add(name: "content-length", value: String(name.utf8.count))
+                return write(context, head: head, headers: headers, body: [context.channel.allocator.buffer(string: name)])
+            }
+            headers.add(name: "x-revalidated", value: "yes")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .notModified, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .sink:
             let body = "\(bodyBytes) \(checksum)"
             headers.add(name: "content-length", value: String(body.utf8.count))

@@ -64,4 +64,52 @@ import Testing
         for client in clients { #expect(try await client.response().text == "once") }
         #expect(backend.seen.requests == 1)
     }
+
+    @Test func aStoredResponseIsRevalidatedAndTheServers304NeverReachesTheClient() async throws {
+        let backend = try Backend("stored copy", behaviour: .revalidatable)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        let first = try await client.get("/doc")
+        #expect(first.status == 200 && first.text == "stored copy" && first.header("x-cache") == "MISS")
+        for _ in 0..<2 {
+            // `no-cache`: stored, and revalidated before each use.
+            let again = try await client.get("/doc")
+            #expect(again.status == 200 && again.text == "stored copy")
+            #expect(again.header("x-cache") == "HIT" && again.header("x-revalidated") == "yes")
+            #expect(again.header("content-length") == "11")
+        }
+        let heads = backend.seen.heads
+        #expect(heads.count == 3)
+        #expect(heads.first?.headers["if-none-match"] == [])
+        #expect(heads.dropFirst().allSatisfy { $0.headers["if-none-match"] == ["\"v1\""] })
+        // The server's connection was reused after each 304.
+        #expect(backend.seen.connections == 1)
+        let cache = proxy.stats["cache"] as? [String: Int]
+        #expect(cache?["revalidations"] == 2 && cache?["not_modified"] == 2)
+        // A client's own conditional request is its own: the 304 it asked for reaches it.
+        let conditional = try await client.get("/doc", headers: [("If-None-Match", "\"v1\"")])
+        #expect(conditional.status == 304)
+    }
+
+    @Test func staleWhileRevalidateAnswersStaleAndRefreshesInTheBackground() async throws {
+        let backend = try Backend("version", behaviour: .staleWhileRevalidate)
+        defer { backend.close() }
+        let proxy = try ProxyHarness(backends: [backend])
+        defer { proxy.stop() }
+        let client = try await proxy.client()
+        defer { client.close() }
+        #expect(try await client.get("/v").text == "version 1")
+        try await Task.sleep(for: .milliseconds(1_100))
+        // Stale: served at once, and one refresh goes to the server on its own.
+        let stale = try await client.get("/v")
+        #expect(stale.text == "version 1" && stale.header("x-cache") == "HIT")
+        for _ in 0..<100 where backend.seen.requests < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let refreshed = try await client.get("/v")
+        #expect(refreshed.text == "version 2" && refreshed.header("x-cache") == "HIT")
+        #expect(backend.seen.requests == 2)
+    }
 }

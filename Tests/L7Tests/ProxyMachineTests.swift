@@ -20,6 +20,10 @@ import Testing
         var clientClosed = false
         var tunnels = 0
         var attachOnRoute = true
+        /// Runs on each route before the server is attached (what the cache asks of the machine).
+        var beforeAttach: ((inout ProxyMachine) -> Void)?
+        /// Statuses of the responses the machine handed over instead of sending them on.
+        var intercepted: [Int] = []
 
         init(_ configure: (inout ProxyMachine.Configuration) -> Void = { _ in }) {
             var configuration = ProxyMachine.Configuration()
@@ -38,6 +42,7 @@ import Testing
                 switch action {
                 case .route:
                     routes += 1
+                    beforeAttach?(&machine)
                     if attachOnRoute { machine.serverAttached(now: now, collectPayload: false, into: &actions) }
                 case .writeToServer(let buffer): toServer += buffer.readableBytesView
                 case .writeToClient(let buffer): toClient += buffer.readableBytesView
@@ -45,6 +50,7 @@ import Testing
                 case .serverFailed(let failure): failures.append(failure)
                 case .closeClient: clientClosed = true
                 case .openTunnel: tunnels += 1
+                case .interceptedResponse(let head, _): intercepted.append(head.status)
                 default: break
                 }
             }

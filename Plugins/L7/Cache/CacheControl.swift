@@ -23,12 +23,19 @@ public struct CacheControl: Sendable, Equatable {
     public var mustRevalidate = false
     public var proxyRevalidate = false
     public var onlyIfCached = false
+    /// `must-understand` (RFC 9111 §5.2.2.3): `no-store` applies only to statuses the cache does
+    /// not know the caching rules of.
+    public var mustUnderstand = false
     /// Seconds; `max-age` (0 when its argument is invalid).
     public var maxAge: Int64?
     /// Seconds; `s-maxage` (shared caches only, beats `max-age`; 0 when invalid).
     public var sharedMaxAge: Int64?
     /// Seconds; request `min-fresh` (0 when invalid, which asks for nothing).
     public var minFresh: Int64?
+    /// Seconds; response `stale-while-revalidate` (RFC 5861 §3; 0 when invalid: no window).
+    public var staleWhileRevalidate: Int64?
+    /// Seconds; response `stale-if-error` (RFC 5861 §4; 0 when invalid: no window).
+    public var staleIfError: Int64?
 
     public init() {}
 
@@ -45,8 +52,9 @@ public struct CacheControl: Sendable, Equatable {
     }
 
     /// Whether the response carries any of the directives that let a shared cache store a
-    /// response to a request with `Authorization` (RFC 9111 §3.5, as the issue narrows it).
-    var allowsSharingAuthorized: Bool { isPublic || sharedMaxAge != nil }
+    /// response to a request with `Authorization` (RFC 9111 §3.5): `public`, `s-maxage`, or
+    /// `must-revalidate` (the origin is asked again once it is stale).
+    var allowsSharingAuthorized: Bool { isPublic || sharedMaxAge != nil || mustRevalidate }
 
     /// Adds the directives of one more header value.
     public mutating func merge(_ value: String) {
@@ -106,12 +114,18 @@ public struct CacheControl: Sendable, Equatable {
             proxyRevalidate = true
         } else if name.equalsLowercase("only-if-cached") {
             onlyIfCached = true
+        } else if name.equalsLowercase("must-understand") {
+            mustUnderstand = true
         } else if name.equalsLowercase("max-age") {
             maxAge = Self.smaller(maxAge, Self.seconds(argument))
         } else if name.equalsLowercase("s-maxage") {
             sharedMaxAge = Self.smaller(sharedMaxAge, Self.seconds(argument))
         } else if name.equalsLowercase("min-fresh") {
             minFresh = Self.smaller(minFresh, Self.seconds(argument))
+        } else if name.equalsLowercase("stale-while-revalidate") {
+            staleWhileRevalidate = Self.smaller(staleWhileRevalidate, Self.seconds(argument))
+        } else if name.equalsLowercase("stale-if-error") {
+            staleIfError = Self.smaller(staleIfError, Self.seconds(argument))
         }
     }
 

@@ -18,6 +18,10 @@ public final class CacheFill: @unchecked Sendable {
     private var pending: Pending?
     /// The flight is over (stored, refused or abandoned): every later call is a no-op.
     private var isComplete = false
+    /// The entry this fetch replaces: stale, or too old for the request. It is revalidated (the
+    /// request goes with `conditionalFields`) and answers instead of a server that fails, when
+    /// `stale-if-error` allows.
+    private let stale: StoredResponse?
 
     private struct Pending {
         var head: HTTPResponseHead
@@ -27,15 +31,32 @@ public final class CacheFill: @unchecked Sendable {
         var lifetime: UInt64
         var varyNames: [String]
         var answersAuthorized: Bool
+        var staleUse: StaleUse
     }
 
-    init(cache: ResponseCache, flight: ResponseCache.FlightKey, id: UInt64, request: HTTPHeaders, policy: RequestPolicy) {
+    init(
+        cache: ResponseCache, flight: ResponseCache.FlightKey, id: UInt64, request: HTTPHeaders, policy: RequestPolicy,
+        stale: StoredResponse? = nil
+    ) {
         self.cache = cache
         self.flight = flight
         self.id = id
         self.request = request
         self.policy = policy
+        self.stale = stale
     }
+
+    /// Field lines (`If-None-Match: "v1"\r\n`) to add to the request sent upstream: it revalidates
+    /// a stored entry, and a 304 answer goes to `notModified` instead of the client. Nil for a
+    /// plain fetch.
+    public var conditionalFields: String? {
+        guard let validators = stale?.staleUse.validators, validators.exist else { return nil }
+        return validators.conditionalFields
+    }
+
+    /// Whether a 5xx from the server (or no answer at all) should be replaced by the stored
+    /// entry, as its `stale-if-error` allows now.
+    public func servesStaleOnError(now: UInt64) -> Bool { stale?.servesOnError(at: now) == true }
 
     deinit {
         if !isComplete {
@@ -53,7 +74,7 @@ public final class CacheFill: @unchecked Sendable {
         let decision = StoragePolicy.decide(
             head, for: policy, defaultTTL: cache.defaultTTL, wallClock: cache.wallClock
         )
-        guard case .store(let lifetime, let initialAge, let vary, let answersAuthorized) = decision else {
+        guard case .store(let storable) = decision else {
             return complete(storing: nil)
         }
         var expectedLength = 0
@@ -65,10 +86,11 @@ public final class CacheFill: @unchecked Sendable {
             head: head,
             body: ByteBufferAllocator().buffer(capacity: expectedLength),
             storedAt: now,
-            initialAge: initialAge,
-            lifetime: lifetime,
-            varyNames: vary,
-            answersAuthorized: answersAuthorized
+            initialAge: storable.initialAge,
+            lifetime: storable.lifetime,
+            varyNames: storable.vary,
+            answersAuthorized: storable.answersAuthorized,
+            staleUse: storable.staleUse
         )
     }
 
@@ -104,11 +126,33 @@ public final class CacheFill: @unchecked Sendable {
             lifetime: pending.lifetime,
             vary: vary,
             answersAuthorized: pending.answersAuthorized,
-            cost: StoredResponse.overhead + flight.key.cost + StoredResponse.headCost(head) + vary.cost
-                + body.readableBytes
+            staleUse: pending.staleUse,
+            cost: StoredResponse.cost(head: head, body: body, vary: vary, key: flight.key)
         )
         // A body that took longer than the lifetime to arrive is stale already.
-        complete(storing: entry.isFresh(at: now) ? entry : nil)
+        complete(storing: entry.isFresh(at: now) || entry.staleUse.isUseful ? entry : nil)
+    }
+
+    /// The server answered the revalidation with 304: the stored entry, its fields updated from
+    /// `head` (RFC 9111 §4.3.4), is stored again and answers the request (and its waiters). Nil
+    /// when this fill revalidated nothing (the proxy then fails the request as malformed).
+    public func notModified(_ head: HTTPResponseHead, now: UInt64) -> CachedResponse? {
+        guard !isComplete, let stale else { return nil }
+        let updated = Freshening.update(stale, with: head, for: policy, flight: flight, cache: cache, now: now)
+        complete(storing: updated.store ? updated.entry : nil, answering: updated.entry)
+        cache.countNotModified()
+        var cached = CachedResponse(updated.entry, forHead: policy.isHead)
+        if policy.isConditional { cached.answer(conditional: request, wallClock: cache.wallClock) }
+        return cached
+    }
+
+    /// The server failed or answered 5xx and `stale-if-error` allows the stored entry instead:
+    /// the request and its waiters get it, and the fill ends storing nothing.
+    public func staleOnError(now: UInt64) -> CachedResponse? {
+        guard !isComplete, let stale, stale.servesOnError(at: now) else { return nil }
+        complete(storing: nil, answering: stale)
+        cache.countStaleHit()
+        return CachedResponse(stale, forHead: policy.isHead)
     }
 
     /// Upstream failed: wakes the waiters with nil. A no-op after `finish`.
@@ -117,9 +161,9 @@ public final class CacheFill: @unchecked Sendable {
         complete(storing: nil)
     }
 
-    private func complete(storing entry: StoredResponse?) {
+    private func complete(storing entry: StoredResponse?, answering answer: StoredResponse? = nil) {
         isComplete = true
         pending = nil
-        cache.complete(flight, id: id, storing: entry, leader: request)
+        cache.complete(flight, id: id, storing: entry, answering: answer, leader: request)
     }
 }

@@ -4,6 +4,13 @@ public struct CacheStatistics: Sendable, Equatable {
     public var hits = 0
     /// Lookups that became a fill (the one upstream request for their key).
     public var misses = 0
+    /// Hits served stale while another request revalidated the entry (`stale-while-revalidate`)
+    /// or because the server failed (`stale-if-error`); counted in `hits` too.
+    public var staleHits = 0
+    /// Fills that asked the server with a conditional request for a stale entry.
+    public var revalidations = 0
+    /// Responses to revalidations that were 304 Not Modified: the stored body was reused.
+    public var notModified = 0
     /// Lookups that waited for another request's fill.
     public var coalescedWaits = 0
     /// Lookups sent upstream without a fill (disabled cache not counted).

@@ -9,7 +9,7 @@ public struct CachedResponse: Sendable {
     /// The whole body; empty when the request was a HEAD (send `responseHead` and nothing else).
     public var body: ByteBuffer
     /// False for a HEAD request: the head says how long the body would be, but none is sent.
-    public let includesBody: Bool
+    public private(set) var includesBody: Bool
     let storedAt: UInt64
     let initialAge: UInt64
 
@@ -19,6 +19,41 @@ public struct CachedResponse: Sendable {
         includesBody = !isHead
         storedAt = entry.storedAt
         initialAge = entry.initialAge
+    }
+
+    /// Turns a hit into a 304 when the client's conditional says it has this response already.
+    mutating func answer(conditional request: HTTPHeaders, wallClock: () -> Int64) {
+        guard ClientConditional.isNotModified(request, stored: head, wallClock: wallClock) else { return }
+        head = ClientConditional.notModifiedHead(head)
+        body = ByteBuffer()
+        includesBody = false
+    }
+
+    /// Turns a hit into a 206 slice (or a 416) for one byte range (RFC 9110 §14), from a
+    /// complete stored 200. `If-Range` that names another validator gets the whole response.
+    mutating func answer(range: String, ifRange: String?) {
+        guard head.status == .ok, includesBody else { return }
+        if let ifRange {
+            // A strong match only (§13.1.5): the entity tag exactly, or the Last-Modified date.
+            guard ifRange == head.headers.first(name: "etag") && !ifRange.hasPrefix("W/")
+                || ifRange == head.headers.first(name: "last-modified")
+            else { return }
+        }
+        let length = body.readableBytes
+        switch ByteRange.answer(range, length: length) {
+        case .whole:
+            return
+        case .part(let part):
+            head.status = .partialContent
+            head.headers.replaceOrAdd(name: "Content-Range", value: "bytes \(part.lowerBound)-\(part.upperBound - 1)/\(length)")
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(part.count))
+            body = body.getSlice(at: body.readerIndex + part.lowerBound, length: part.count)!
+        case .unsatisfiable:
+            head.status = .rangeNotSatisfiable
+            head.headers.replaceOrAdd(name: "Content-Range", value: "bytes */\(length)")
+            head.headers.replaceOrAdd(name: "Content-Length", value: "0")
+            body = ByteBuffer()
+        }
     }
 
     /// Whole seconds since the origin produced the response: time in the cache plus the `Age`
@@ -52,6 +87,8 @@ struct StoredResponse: Sendable {
     var vary: VarySelection
     /// `public` or `s-maxage`: may answer a request carrying `Authorization`.
     var answersAuthorized: Bool
+    /// Revalidation and serving stale (validators, `must-revalidate`, RFC 5861 windows).
+    var staleUse: StaleUse
     /// Bytes charged to the store: key, head estimate, body.
     var cost: Int
 
@@ -60,6 +97,21 @@ struct StoredResponse: Sendable {
     }
 
     func isFresh(at now: UInt64) -> Bool { age(at: now) < lifetime }
+
+    /// Nanoseconds past its lifetime (0 while fresh).
+    func staleness(at now: UInt64) -> UInt64 {
+        let age = age(at: now)
+        return age > lifetime ? age - lifetime : 0
+    }
+
+    /// Whether it may answer now though stale, because the server failed (`stale-if-error`).
+    func servesOnError(at now: UInt64) -> Bool { staleness(at: now) < staleUse.ifError }
+
+    /// Whether it may answer now though stale, while one request refreshes it
+    /// (`stale-while-revalidate`).
+    func servesWhileRevalidating(at now: UInt64) -> Bool {
+        !isFresh(at: now) && staleness(at: now) < staleUse.whileRevalidating
+    }
 
     /// Whether it is the variant for `request` and has what the request needs.
     func answers(_ request: HTTPHeaders, isHead: Bool) -> Bool {
@@ -89,6 +141,11 @@ struct StoredResponse: Sendable {
             }
         }
         return head
+    }
+
+    /// Bytes charged to the store for an entry of `key`.
+    static func cost(head: HTTPResponseHead, body: ByteBuffer, vary: VarySelection, key: CacheKey) -> Int {
+        overhead + key.cost + headCost(head) + vary.cost + body.readableBytes
     }
 
     static func headCost(_ head: HTTPResponseHead) -> Int {

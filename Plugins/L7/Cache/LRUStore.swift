@@ -39,13 +39,14 @@ struct LRUStore {
         self.capacity = max(0, capacity)
     }
 
-    /// The newest fresh variant of `key` for `request`, moved to the front of the LRU list.
-    /// Stale variants met on the way are dropped.
+    /// The newest variant of `key` for `request`, moved to the front of the LRU list: fresh, or
+    /// stale but still of use (to revalidate, or to serve stale for a while). Stale variants of no
+    /// more use met on the way are dropped.
     mutating func find(_ key: CacheKey, request: HTTPHeaders, isHead: Bool, now: UInt64) -> StoredResponse? {
         guard let indices = variants[key] else { return nil }
         for index in indices {
             let entry = slots[index]!.entry
-            guard entry.isFresh(at: now) else {
+            guard entry.isFresh(at: now) || entry.staleUse.keeps(staleness: entry.staleness(at: now)) else {
                 remove(index)
                 removals.expirations += 1
                 continue

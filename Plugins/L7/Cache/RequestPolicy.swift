@@ -26,6 +26,11 @@ struct RequestPolicy: Sendable, Equatable {
     /// `Cookie`: the answer may be personal though it does not say so, so only explicit
     /// freshness (never the heuristic one) lets it be stored.
     var hasCookie = false
+    /// `If-None-Match` or `If-Modified-Since`: a fresh hit may be answered with 304.
+    var isConditional = false
+    /// `Range` (one line) and `If-Range`: a hit may be a 206 slice of the entry.
+    var range: String?
+    var ifRange: String?
     /// `only-if-cached` (RFC 9111 §5.2.1.7): a miss is answered 504, never fetched.
     var onlyIfCached = false
     /// Request `max-age` (seconds): an older entry does not answer it.
@@ -50,20 +55,26 @@ struct RequestPolicy: Sendable, Equatable {
             isHead: isHead, mayUseStored: true, mayStore: true, isAuthorized: false, maxAge: nil, minFresh: nil
         )
         var cacheControl: CacheControl?
-        var isRange = false
+        var ranges = 0
         for (name, value) in request.headers {
             switch name.utf8.count {
             case 5 where name.equalsASCIICaseInsensitive("range"):
-                isRange = true
+                ranges += 1
+                policy.range = value
+            case 8 where name.equalsASCIICaseInsensitive("if-range"):
+                policy.ifRange = value
+                policy.mayStore = false
             case 6 where name.equalsASCIICaseInsensitive("pragma"):
                 if CacheControl(parsing: value).noCache { policy.mayUseStored = false }
             case 6 where name.equalsASCIICaseInsensitive("cookie"):
                 policy.hasCookie = true
             case 13 where name.equalsASCIICaseInsensitive("authorization"):
                 policy.isAuthorized = true
-            case 8 where name.equalsASCIICaseInsensitive("if-match") || name.equalsASCIICaseInsensitive("if-range"),
-                13 where name.equalsASCIICaseInsensitive("if-none-match"),
-                17 where name.equalsASCIICaseInsensitive("if-modified-since"),
+            case 13 where name.equalsASCIICaseInsensitive("if-none-match"),
+                17 where name.equalsASCIICaseInsensitive("if-modified-since"):
+                policy.isConditional = true
+                policy.mayStore = false
+            case 8 where name.equalsASCIICaseInsensitive("if-match"),
                 19 where name.equalsASCIICaseInsensitive("if-unmodified-since"):
                 // Its answer is often a 304, not a response to store: a stored entry may answer
                 // it (a full 200 is a valid answer), but on a miss it neither fills nor waits.
@@ -82,20 +93,28 @@ struct RequestPolicy: Sendable, Equatable {
             policy.minFresh = cacheControl.minFresh
             policy.onlyIfCached = cacheControl.onlyIfCached
         }
-        if isRange {
-            // Ranges are not served from the store; one that may not go upstream gets its 504.
-            guard policy.onlyIfCached else { return .bypass(.range) }
-            policy.mayUseStored = false
+        if ranges > 0 {
+            // A fresh complete entry answers one range with a slice of it; a miss goes upstream
+            // without filling (the answer is a part). Two Range lines are not worth reading.
+            guard ranges == 1 else {
+                guard policy.onlyIfCached else { return .bypass(.range) }
+                policy.mayUseStored = false
+                policy.mayStore = false
+                return .lookup(policy)
+            }
             policy.mayStore = false
         }
         return .lookup(policy)
     }
 
+    /// Whether `entry` may be used for this request at all, fresh or not (`Authorization`).
+    func mayShare(_ entry: StoredResponse) -> Bool { !isAuthorized || entry.answersAuthorized }
+
     /// Whether `entry` (fresh at `now`) answers this request as far as age and sharing go; the
     /// variant and the body are checked by the store.
     func accepts(_ entry: StoredResponse, now: UInt64) -> Bool {
         guard mayUseStored else { return false }
-        if isAuthorized, !entry.answersAuthorized { return false }
+        guard mayShare(entry) else { return false }
         let age = entry.age(at: now)
         if let maxAge, age > nanoseconds(seconds: maxAge) { return false }
         if let minFresh, entry.lifetime &- age < nanoseconds(seconds: minFresh) { return false }

@@ -46,6 +46,9 @@ public final class ResponseCache: Sendable {
         var hits = 0
         var misses = 0
         var coalescedWaits = 0
+        var staleHits = 0
+        var revalidations = 0
+        var notModified = 0
         var stores = 0
         /// Lookups that may not fill or wait on a miss (see `CacheLookup.bypass`).
         var missBypasses = 0
@@ -74,6 +77,9 @@ public final class ResponseCache: Sendable {
             statistics.hits = state.hits
             statistics.misses = state.misses
             statistics.coalescedWaits = state.coalescedWaits
+            statistics.staleHits = state.staleHits
+            statistics.revalidations = state.revalidations
+            statistics.notModified = state.notModified
             statistics.bypasses = state.missBypasses
             statistics.stores = state.stores
             statistics.evictions = state.store.removals.evictions
@@ -97,13 +103,9 @@ public final class ResponseCache: Sendable {
         let policy: RequestPolicy
         switch RequestPolicy.decide(request) {
         case .bypass(let reason):
-            if reason == .unsafeMethod {
-                // RFC 9111 §4.4: a write to a URL makes what was stored for it suspect.
-                let key = CacheKey(request)
-                state.withLock { $0.store.invalidate(key) }
-            }
             bypasses.add(1, ordering: .relaxed)
-            return .bypass
+            // RFC 9111 §4.4: a successful write to a URL makes what was stored for it suspect.
+            return reason == .unsafeMethod ? .invalidateOnSuccess(CacheInvalidation(cache: self, key: CacheKey(request))) : .bypass
         case .lookup(let decided):
             policy = decided
         }
@@ -111,17 +113,21 @@ public final class ResponseCache: Sendable {
         let key = CacheKey(request)
         enum Outcome {
             case hit(StoredResponse)
-            case fill(FlightKey, UInt64)
+            case hitAndRefresh(StoredResponse, FlightKey, UInt64)
+            case fill(FlightKey, UInt64, stale: StoredResponse?)
             case wait
             case bypass
             case onlyIfCachedMiss
         }
         let outcome: Outcome = state.withLock { state in
-            if policy.mayUseStored,
-               let entry = state.store.find(key, request: request.headers, isHead: policy.isHead, now: now),
-               policy.accepts(entry, now: now) {
-                state.hits += 1
-                return .hit(entry)
+            var stale: StoredResponse?
+            if policy.mayUseStored, let entry = state.store.find(key, request: request.headers, isHead: policy.isHead, now: now) {
+                if entry.isFresh(at: now), policy.accepts(entry, now: now) {
+                    state.hits += 1
+                    return .hit(entry)
+                }
+                // Too old for it: revalidated by its fetch, or served if the server fails.
+                if policy.mayShare(entry) { stale = entry }
             }
             // Not even a running fill may answer it: its waiters go upstream when it stores nothing.
             if policy.onlyIfCached { return .onlyIfCachedMiss }
@@ -131,32 +137,52 @@ public final class ResponseCache: Sendable {
             }
             let getFlight = FlightKey(key: key, isHead: false)
             let ownFlight = FlightKey(key: key, isHead: policy.isHead)
-            if policy.mayCoalesce {
-                // A HEAD can take its answer from a GET fill; a GET cannot from a HEAD fill.
-                let running = state.flights[getFlight] != nil ? getFlight : state.flights[ownFlight] != nil ? ownFlight : nil
-                if let running {
-                    state.flights[running]!.waiters.append(
-                        Waiter(request: request.headers, isHead: policy.isHead, whenFilled: whenFilled)
-                    )
-                    state.coalescedWaits += 1
-                    return .wait
+            // A HEAD can take its answer from a GET fill; a GET cannot from a HEAD fill.
+            let running = state.flights[getFlight] != nil ? getFlight : state.flights[ownFlight] != nil ? ownFlight : nil
+            if let running, policy.mayCoalesce {
+                if let stale, stale.servesWhileRevalidating(at: now) {
+                    // RFC 5861 §3: one request refreshes it; the others take it stale meanwhile.
+                    state.hits += 1
+                    state.staleHits += 1
+                    return .hit(stale)
                 }
-            } else if state.flights[ownFlight] != nil {
+                state.flights[running]!.waiters.append(
+                    Waiter(request: request.headers, isHead: policy.isHead, whenFilled: whenFilled)
+                )
+                state.coalescedWaits += 1
+                return .wait
+            } else if !policy.mayCoalesce, state.flights[ownFlight] != nil {
                 // It wants its own upstream answer and someone else holds the fill.
                 state.missBypasses += 1
                 return .bypass
             }
             state.nextFlightID += 1
             state.flights[ownFlight] = Flight(id: state.nextFlightID)
+            if let stale, !policy.isHead, policy.mayCoalesce, stale.servesWhileRevalidating(at: now) {
+                // RFC 5861 §3: served stale now, refreshed in the background.
+                state.hits += 1
+                state.staleHits += 1
+                if stale.staleUse.validators.exist { state.revalidations += 1 }
+                return .hitAndRefresh(stale, ownFlight, state.nextFlightID)
+            }
             state.misses += 1
-            return .fill(ownFlight, state.nextFlightID)
+            if stale?.staleUse.validators.exist == true { state.revalidations += 1 }
+            return .fill(ownFlight, state.nextFlightID, stale: stale)
         }
         switch outcome {
         case .hit(let entry):
-            return .hit(CachedResponse(entry, forHead: policy.isHead))
-        case .fill(let flightKey, let id):
+            var cached = CachedResponse(entry, forHead: policy.isHead)
+            // If-None-Match and If-Modified-Since come before Range (RFC 9110 §13.2.2).
+            if policy.isConditional { cached.answer(conditional: request.headers, wallClock: wallClock) }
+            if let range = policy.range { cached.answer(range: range, ifRange: policy.ifRange) }
+            return .hit(cached)
+        case .hitAndRefresh(let entry, let flightKey, let id):
+            let cached = CachedResponse(entry, forHead: false)
+            let refresh = CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy, stale: entry)
+            return .hitAndRefresh(cached, refresh)
+        case .fill(let flightKey, let id, let stale):
             return .fill(
-                CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy)
+                CacheFill(cache: self, flight: flightKey, id: id, request: request.headers, policy: policy, stale: stale)
             )
         case .wait:
             return .wait
@@ -167,11 +193,30 @@ public final class ResponseCache: Sendable {
         }
     }
 
+    /// Drops every variant stored for each key.
+    func invalidate(_ keys: [CacheKey]) {
+        state.withLock { state in
+            for key in keys { state.store.invalidate(key) }
+        }
+    }
+
+    func countNotModified() { state.withLock { $0.notModified += 1 } }
+
+    func countStaleHit() {
+        state.withLock {
+            $0.hits += 1
+            $0.staleHits += 1
+        }
+    }
+
     /// Ends a flight: stores `entry` when given, then calls the waiters (outside the lock) with
     /// the entry when it is their variant, nil otherwise.
-    func complete(_ flight: FlightKey, id: UInt64, storing entry: StoredResponse?, leader request: HTTPHeaders) {
+    /// `answer`: what the waiters get when nothing is stored (a stale entry served because the
+    /// server failed, or a refreshed one the store refused).
+    func complete(_ flight: FlightKey, id: UInt64, storing entry: StoredResponse?, answering answer: StoredResponse? = nil,
+                  leader request: HTTPHeaders) {
         let (waiters, stored): ([Waiter], StoredResponse?) = state.withLock { state in
-            var stored: StoredResponse?
+            var stored = answer
             if let entry, state.store.insert(entry, for: flight.key, request: request) {
                 state.stores += 1
                 stored = entry

@@ -5,8 +5,18 @@ import NIOHTTP1
 /// §4.2.1 and §4.2.2). Pure: the caller passes the clock readings.
 enum StoragePolicy {
     enum Decision: Sendable, Equatable {
-        case store(lifetime: UInt64, initialAge: UInt64, vary: [String], answersAuthorized: Bool)
+        case store(Storable)
         case refuse(RefusalReason)
+    }
+
+    /// What a storable response's head says about keeping and reusing it.
+    struct Storable: Sendable, Equatable {
+        /// Freshness lifetime, nanoseconds; 0 for `no-cache` (revalidated before every use).
+        let lifetime: UInt64
+        var initialAge: UInt64
+        var vary: [String]
+        var answersAuthorized: Bool
+        var staleUse: StaleUse
     }
 
     enum RefusalReason: Sendable, Equatable {
@@ -44,6 +54,8 @@ enum StoragePolicy {
         var date: String?
         var lastModified: String?
         var upstreamAge: Int64?
+        var targeted = false
+        var validators = Validators()
         for (name, value) in response.headers {
             switch name.utf8.count {
             case 3 where name.equalsASCIICaseInsensitive("age"):
@@ -60,26 +72,42 @@ enum StoragePolicy {
                 cacheControl.merge(value)
             case 13 where name.equalsASCIICaseInsensitive("last-modified"):
                 lastModified = value
+                validators.lastModified = value
+            case 4 where name.equalsASCIICaseInsensitive("etag"):
+                if validators.etag == nil { validators.etag = value }
+            case 17 where name.equalsASCIICaseInsensitive("cdn-cache-control"):
+                targeted = true
             default:
                 continue
             }
         }
-        if cacheControl.noStore { return .refuse(.noStore) }
-        if cacheControl.noCache { return .refuse(.noCache) }
+        if targeted, let cdn = CDNCacheControl.directives(response.headers) {
+            // RFC 9213 §2.1: the targeted field replaces Cache-Control and Expires for this cache.
+            cacheControl = cdn
+            expiresLines = 0
+        }
+        // `must-understand` with a status whose rules the cache knows overrides `no-store`.
+        if cacheControl.noStore, !(cacheControl.mustUnderstand && isHeuristicallyCacheable(response.status) && status != 206) {
+            return .refuse(.noStore)
+        }
+        // `no-cache` may be stored when it can be revalidated cheaply (RFC 9111 §5.2.2.4).
+        if cacheControl.noCache, !validators.exist { return .refuse(.noCache) }
         if cacheControl.isPrivate { return .refuse(.isPrivate) }
         if request.isAuthorized, !cacheControl.allowsSharingAuthorized { return .refuse(.authorization) }
         guard let vary = VarySelection.names(of: response.headers) else { return .refuse(.varyStar) }
 
         func parse(_ text: String?) -> Int64? { text.flatMap { HTTPDate.parse($0, now: wallClock()) } }
         let lifetime: UInt64
-        if let sharedMaxAge = cacheControl.sharedMaxAge {
+        if cacheControl.noCache {
+            lifetime = 0
+        } else if let sharedMaxAge = cacheControl.sharedMaxAge {
             lifetime = nanoseconds(seconds: sharedMaxAge)
         } else if let maxAge = cacheControl.maxAge {
             lifetime = nanoseconds(seconds: maxAge)
         } else if expiresLines > 0 {
             // Unparsable, or two lines that may disagree: already expired (RFC 9111 §5.3).
-            guard expiresLines == 1, let expiresAt = parse(expires) else { return .refuse(.stale) }
-            lifetime = nanoseconds(seconds: secondsFrom(parse(date) ?? wallClock(), to: expiresAt))
+            let expiresAt = expiresLines == 1 ? parse(expires) : nil
+            lifetime = expiresAt.map { nanoseconds(seconds: secondsFrom(parse(date) ?? wallClock(), to: $0)) } ?? 0
         } else {
             // Heuristic freshness (RFC 9111 §4.2.2), only as far as the operator allows and the
             // origin's own history suggests: a tenth of the time since it last changed.
@@ -89,13 +117,17 @@ enum StoragePolicy {
             else { return .refuse(.noFreshness) }
             let unchanged = secondsFrom(modifiedAt, to: parse(date) ?? wallClock())
             lifetime = min(defaultTTL, nanoseconds(seconds: unchanged / 10))
+            // Changed just now: no heuristic lifetime at all, and nothing to revalidate against.
+            guard lifetime > 0 else { return .refuse(.noFreshness) }
         }
         let initialAge = nanoseconds(seconds: upstreamAge ?? 0)
-        guard lifetime > initialAge else { return .refuse(.stale) }
-        return .store(
+        let staleUse = StaleUse(cacheControl, validators: validators)
+        // Stale on arrival: worth keeping only to revalidate it or to serve it stale.
+        guard lifetime > initialAge || staleUse.isUseful else { return .refuse(.stale) }
+        return .store(Storable(
             lifetime: lifetime, initialAge: initialAge, vary: vary,
-            answersAuthorized: cacheControl.allowsSharingAuthorized
-        )
+            answersAuthorized: cacheControl.allowsSharingAuthorized, staleUse: staleUse
+        ))
     }
 
     /// `end - start` in seconds, 0 when negative or beyond `Int64`.

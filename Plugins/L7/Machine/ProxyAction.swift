@@ -17,6 +17,10 @@ public enum ProxyAction: Sendable {
     /// The server's response head, for a cache fill the handler asked for (`collectPayload`): the
     /// parsed head and the bytes it refers to.
     case responseHeadForCache(ParsedHead, ByteBuffer)
+    /// A response head the handler asked to intercept (`ProxyMachine.intercept`): nothing of it
+    /// went to the client, the server connection is released, and the handler answers the
+    /// request itself (`answerFromCache` or `answerLocally`).
+    case interceptedResponse(ParsedHead, ByteBuffer)
     /// Response payload (chunk framing removed) for a cache fill the handler asked for.
     case responsePayload(ByteBuffer)
     /// The response ended (whoever answered it).

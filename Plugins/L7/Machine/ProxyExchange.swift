@@ -22,7 +22,7 @@ public struct ProxyExchange: Sendable {
     /// de-chunked one, a refusal that closes).
     var clientKeepAlive: Bool
     /// The head as it goes upstream; kept for a retry until the server answers.
-    let upstreamHead: ByteBuffer
+    var upstreamHead: ByteBuffer
     var requestBody: BodyTracker
     var requestEnded: Bool
     var bodyBytes = 0
@@ -38,6 +38,8 @@ public struct ProxyExchange: Sendable {
     var waitingElsewhere = false
     /// Report the response payload for a cache fill.
     var collectPayload = false
+    /// Responses the cache takes instead of the client (`ProxyMachine.intercept`).
+    var intercept: ResponseIntercept = []
     var serverKeepAlive = true
     var response = Response.awaitingHead
 

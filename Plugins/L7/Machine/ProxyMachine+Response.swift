@@ -60,6 +60,9 @@ extension ProxyMachine {
                 failServer(.malformed, now: now, into: &actions)
                 return false
             }
+            if exchange.intercept.takes(status: head.status) {
+                return interceptResponse(head, length: length, framing: framing, now: now, into: &actions)
+            }
             let dechunk = framing == .chunked && exchange.clientVersion == .http1_0
             // A server that declined an upgrade may have stopped parsing HTTP on that connection
             // (NIO's decoder does): it is not reused.
@@ -70,7 +73,7 @@ extension ProxyMachine {
             HeadWriter.writeClientResponse(head: head, from: serverInput, into: &out, clientVersion: exchange.clientVersion,
                                            keepAlive: willKeepAlive(exchange), dechunking: dechunk,
                                            extraFields: configuration.responseFields)
-            if exchange.collectPayload {
+            if exchange.collectPayload || exchange.intercept.contains(.head) {
                 actions.append(.responseHeadForCache(head, serverInput.getSlice(at: serverInput.readerIndex, length: length)!))
             }
             serverInput.moveReaderIndex(forwardBy: length)
@@ -130,6 +133,24 @@ extension ProxyMachine {
         self.exchange = nil
         clientInput = ByteBuffer()
         serverInput = ByteBuffer()
+        return false
+    }
+
+    /// The cache takes this response (a 304 to its revalidation, a 5xx it replaces): nothing goes
+    /// to the client, the server connection is released (reused only after a bodiless answer
+    /// that ended cleanly), and the handler answers. Reading a 5xx's body only to drop it is not
+    /// worth it: that connection is closed.
+    private mutating func interceptResponse(_ head: ParsedHead, length: Int, framing: BodyFraming, now: UInt64,
+                                            into actions: inout [ProxyAction]) -> Bool {
+        guard var exchange else { return false }
+        let bytes = serverInput.readSlice(length: length)!
+        let clean = framing == .none && head.keepAlive && serverInput.readableBytes == 0 && exchange.requestEnded
+        exchange.serverAttached = false
+        self.exchange = exchange
+        resetServerSide()
+        armForExchange(now: now)
+        actions.append(.releaseServer(reusable: clean))
+        actions.append(.interceptedResponse(head, bytes))
         return false
     }
 

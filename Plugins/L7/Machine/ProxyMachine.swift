@@ -123,6 +123,30 @@ public struct ProxyMachine: Sendable {
         armForExchange(now: now)
     }
 
+    /// The cache revalidates a stored entry with this request: `fields` (complete field lines,
+    /// `If-None-Match: "x"\r\n`, from a stored response's validators) join the head sent
+    /// upstream. Only before a server is attached.
+    public mutating func addUpstreamFields(_ fields: String) {
+        guard phase == .http, var exchange, !exchange.serverAttached, !fields.isEmpty, exchange.upstreamHead.readableBytes >= 4
+        else { return }
+        var head = exchange.upstreamHead
+        // The head ends with the empty line: the fields go just before it.
+        head.moveWriterIndex(to: head.writerIndex - 2)
+        var amended = allocator.buffer(capacity: head.readableBytes + fields.utf8.count + 2)
+        amended.writeBuffer(&head)
+        amended.writeString(fields)
+        amended.writeStaticString("\r\n")
+        exchange.upstreamHead = amended
+        self.exchange = exchange
+    }
+
+    /// Responses of the current request the cache takes before the client sees them (see
+    /// `ResponseIntercept`). Set before `serverAttached`; kept across retries.
+    public mutating func intercept(_ intercept: ResponseIntercept) {
+        guard phase == .http, exchange != nil else { return }
+        exchange?.intercept = intercept
+    }
+
     /// The request waits for another request's cache fill: it has the response timeout for that,
     /// as it would have for a server (then `serverFailed(.timeout)`, and the handler sends it
     /// upstream itself).

@@ -157,7 +157,7 @@ public final class L7: Strategy {
         let servers = registry.withLock { $0.counters.values.sorted { $0.address < $1.address } }
         fields.append("\"servers\":{" + servers.map { "\"\($0.address)\":\(load($0.requests))" }.joined(separator: ",") + "}")
         if let statistics = cache?.statistics {
-            fields.append("\"cache\":{\"hits\":\(statistics.hits),\"misses\":\(statistics.misses),\"waits\":\(statistics.coalescedWaits),\"bypasses\":\(statistics.bypasses),\"stores\":\(statistics.stores),\"entries\":\(statistics.entries),\"bytes\":\(statistics.bytes)}")
+            fields.append("\"cache\":{\"hits\":\(statistics.hits),\"misses\":\(statistics.misses),\"waits\":\(statistics.coalescedWaits),\"bypasses\":\(statistics.bypasses),\"stores\":\(statistics.stores),\"stale_hits\":\(statistics.staleHits),\"revalidations\":\(statistics.revalidations),\"not_modified\":\(statistics.notModified),\"entries\":\(statistics.entries),\"bytes\":\(statistics.bytes)}")
         } else {
             fields.append("\"cache\":null")
         }

@@ -23,7 +23,7 @@ extension ProxyHandler {
         self.route = route
         hold(.routing)
         if let cache = environment.cache, !webSocket,
-           consultCache(cache, request: HeadBridge.forwardedRequest(start.head, start.bytes), for: route) {
+           consultCache(cache, request: HeadBridge.forwardedRequest(start.head, start.bytes), bytes: start.bytes, for: route) {
             return
         }
         dispatch(route)
@@ -33,7 +33,7 @@ extension ProxyHandler {
 
     /// Serves a hit, or arranges to wait for another request's fetch; false when the request goes
     /// upstream now (as the cache's one fetch for its key, or past the cache).
-    private func consultCache(_ cache: ResponseCache, request: HTTPRequestHead, for route: Route) -> Bool {
+    private func consultCache(_ cache: ResponseCache, request: HTTPRequestHead, bytes: ByteBuffer, for route: Route) -> Bool {
         guard let context else { return false }
         let eventLoop = context.eventLoop
         let waiting = NIOLoopBound((self, route), eventLoop: eventLoop)
@@ -47,8 +47,17 @@ extension ProxyHandler {
         case .hit(let cached):
             serve(cached, version: request.version)
             return true
+        case .hitAndRefresh(let cached, let fill):
+            serve(cached, version: request.version)
+            refreshInBackground(fill, request: bytes, route: route)
+            return true
         case .fill(let fill):
             route.cacheFill = fill
+            prepareRevalidation(fill)
+            return false
+        case .invalidateOnSuccess(let invalidation):
+            route.invalidation = invalidation
+            perform { machine, _ in machine.intercept(.head) }
             return false
         case .wait:
             route.waitingForFill = true
@@ -69,11 +78,11 @@ extension ProxyHandler {
         route.waitingForFill = false
         let now = now
         perform { machine, _ in machine.stoppedWaiting(now: now) }
-        if let cached { serve(cached, version: machine?.exchange?.clientVersion == .http1_0 ? .http1_0 : .http1_1) } else { dispatch(route) }
+        if let cached { serve(cached, version: clientHTTPVersion) } else { dispatch(route) }
     }
 
     /// Answers from the cache without touching a server.
-    private func serve(_ cached: CachedResponse, version: HTTPVersion) {
+    func serve(_ cached: CachedResponse, version: HTTPVersion) {
         guard let context, let machine else { return }
         let head = ForwardedHeaders.clientResponse(
             cached.responseHead(now: environment.host.monotonicNanoseconds), clientVersion: version, keepAlive: machine.keepsAlive)
@@ -180,6 +189,7 @@ extension ProxyHandler {
             dispatch(route)
             return
         }
+        if serveStaleOnError(route) { return }
         switch failure {
         case .timeout: answer(504, "Gateway Timeout")
         case .connect, .dropped, .malformed: answer(502, "Bad Gateway")

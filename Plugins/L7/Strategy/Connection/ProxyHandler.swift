@@ -191,7 +191,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamOwner {
             counters.countResponse(status: UInt(status))
             if let counters = route?.serverCounters { environment.recordSuccess(counters) }
         case .responseHeadForCache(let head, let bytes):
-            route?.cacheFill?.begin(HeadBridge.response(head, bytes), now: environment.host.monotonicNanoseconds)
+            cacheSawResponse(head, bytes)
+        case .interceptedResponse(let head, let bytes):
+            takeInterceptedResponse(head, bytes)
         case .responsePayload(let buffer):
             route?.cacheFill?.append(buffer)
         case .responseEnded:

@@ -20,6 +20,8 @@ final class Route {
     var lastConnectionReused = false
     /// This request is the one upstream fetch for its cache key: the response is fed to it.
     var cacheFill: CacheFill?
+    /// An unsafe request: the response head decides whether stored URLs are dropped.
+    var invalidation: CacheInvalidation?
     /// Waiting for another request's fetch of the same key.
     var waitingForFill = false
 
