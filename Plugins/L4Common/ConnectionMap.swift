@@ -27,8 +27,11 @@ public final class ConnectionMap: @unchecked Sendable {
     /// This member: when it is the last one standing, its kernel takes the VIP's frames itself
     /// (`L4Runtime` puts the VIP on `lo`), so a connection placed here is not forwarded.
     @usableFromInline let node: IPv4Address
+    /// `max_flows`: new connections beyond it are refused.
+    @usableFromInline let maxFlows: Int
 
     public init(settings: L4Settings, host: PluginHost, counters: L4Counters, node: IPv4Address) {
+        maxFlows = settings.maxFlows
         self.node = node
         self.host = host
         // A new map belongs to a dispatcher that is starting: the lists are on their way from the
@@ -37,7 +40,7 @@ public final class ConnectionMap: @unchecked Sendable {
         self.counters = counters
         table = FlowTable(
             minimumCapacity: settings.expectedFlows, idleTimeout: settings.idleTimeoutNanoseconds,
-            linger: settings.lingerNanoseconds)
+            linger: settings.lingerNanoseconds, embryonicTimeout: settings.synTimeoutNanoseconds)
     }
 
     /// The server of the segment's connection, entering a new one in the map; nil when the frame
@@ -51,12 +54,19 @@ public final class ConnectionMap: @unchecked Sendable {
         let key = FlowKey(request: segment)
         let flags = segment.flags
         let isNew = flags.contains(.syn) && !flags.contains(.ack)
-        let open = entryIsOpen(key)
+        let live = entryIsLive(key)
         // A SYN on an entry that is closing is a new connection on a reused client port: it gets
-        // a fresh pick and an open entry (kept, it would expire with the old one's linger while
-        // in use). A SYN on an open entry is a retransmission and keeps its server.
-        if !isNew || open, let server = lookup(key, now: now, flags: flags) {
-            if flags.endsConnection && open { host.connectionClosed(on: server) }
+        // a fresh pick and a new entry (kept, it would expire with the old one's linger while in
+        // use). A SYN on an open or embryonic entry is a retransmission and keeps its server.
+        var transition = FlowTable.Transition.none
+        if !isNew || live, let server = lookup(key, now: now, flags: flags, transition: &transition) {
+            // The policy counts a connection from the client's ACK of the handshake (a SYN flood
+            // from addresses that never answer counts nothing) to its FIN or RST.
+            switch transition {
+            case .established: host.connectionOpened(on: server)
+            case .ended: host.connectionClosed(on: server)
+            case .none: break
+            }
             return server == node ? nil : server
         }
         if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server == node ? nil : server }
@@ -66,21 +76,29 @@ public final class ConnectionMap: @unchecked Sendable {
             hold(frame, now: now)
             return nil
         }
+        guard hasRoom(for: key) else {
+            counters.drop(.mapFull)
+            return nil
+        }
         let flow = Flow(client: key.client, clientPort: key.clientPort, clusterPort: key.clusterPort, midStream: !isNew)
         guard let server = host.pick(flow) else {
             counters.drop(isNew ? .noServer : .unknownFlow)
             return nil
         }
-        insert(key, server: server, now: now)
+        insert(key, server: server, now: now, state: isNew ? .embryonic : .open)
         placed(key)
-        if isNew {
-            counters.bump(counters.flowsOpened)
-            host.connectionOpened(on: server)
-        }
+        if isNew { counters.bump(counters.flowsOpened) }
         return server == node ? nil : server
     }
 
-    @usableFromInline func entryIsOpen(_ key: FlowKey) -> Bool { table.entry(for: key)?.state == .open }
+    /// Whether `key` may be entered: the map is under `max_flows`, or already holds it.
+    @usableFromInline func hasRoom(for key: FlowKey) -> Bool { table.count < maxFlows || table.entry(for: key) != nil }
+
+    /// Whether the map holds the connection open or half-open (not closing).
+    @usableFromInline func entryIsLive(_ key: FlowKey) -> Bool {
+        guard let state = table.entry(for: key)?.state else { return false }
+        return state != .closing
+    }
 
     /// A mid-stream segment the map does not know: if imports are waiting, load them now rather
     /// than at the next sweep, and look again.
@@ -125,8 +143,12 @@ public final class ConnectionMap: @unchecked Sendable {
         table.lookup(key, now: now, flags: flags)
     }
 
-    @usableFromInline func insert(_ key: FlowKey, server: IPv4Address, now: UInt64) {
-        table.insert(key, server: server, now: now)
+    @usableFromInline func lookup(_ key: FlowKey, now: UInt64, flags: TCPFlags, transition: inout FlowTable.Transition) -> IPv4Address? {
+        table.lookup(key, now: now, flags: flags, transition: &transition)
+    }
+
+    @usableFromInline func insert(_ key: FlowKey, server: IPv4Address, now: UInt64, state: FlowState) {
+        table.insert(key, server: server, now: now, state: state)
         counters.flows.store(table.count, ordering: .relaxed)
     }
 
@@ -163,6 +185,10 @@ public final class ConnectionMap: @unchecked Sendable {
         let connections = imports.withLock { list in defer { list = [] }; return list }
         for connection in connections {
             let key = FlowKey(client: connection.client, clientPort: connection.clientPort, clusterPort: connection.clusterPort)
+            guard table.count < maxFlows else {
+                counters.drop(.mapFull)
+                continue
+            }
             if table.entry(for: key) == nil { table.insert(key, server: connection.server, now: now) }
         }
         counters.flows.store(table.count, ordering: .relaxed)

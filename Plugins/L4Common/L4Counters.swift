@@ -26,6 +26,8 @@ public enum DropCause: Int, CaseIterable, Sendable {
     /// A frame to the gateway's MAC from a cluster port whose source is not a current server
     /// (l4-3): it is not rewritten to come from the VIP.
     case notFromServer
+    /// A new connection when the map already holds `max_flows` (or an imported one beyond it).
+    case mapFull
 
     public var name: String {
         switch self {
@@ -39,6 +41,7 @@ public enum DropCause: Int, CaseIterable, Sendable {
         case .noClientMAC: "no_client_mac"
         case .injectFailed: "inject_failed"
         case .notFromServer: "not_from_server"
+        case .mapFull: "map_full"
         }
     }
 }

@@ -17,6 +17,12 @@ public struct L4Settings: Sendable, Equatable {
     public var captureBufferBytes: Int
     /// Connections the map holds before it first grows (`expected_flows`).
     public var expectedFlows: Int
+    /// The most connections the map holds (`max_flows`): a SYN beyond it is dropped and counted
+    /// (`map_full`), so a SYN flood cannot grow the dispatcher's memory past this.
+    public var maxFlows: Int
+    /// A connection whose handshake the client has not finished (SYN only) is forgotten after
+    /// this long without another SYN (`syn_timeout_s`, like conntrack's `SYN_RECV`).
+    public var synTimeoutNanoseconds: UInt64
 
     /// `validating`: only checking the options (`sasha check`), where the context names no
     /// interface or ports yet; what only a running member can know is not required then.
@@ -36,6 +42,11 @@ public struct L4Settings: Sendable, Equatable {
         lingerNanoseconds = UInt64(try options.int("fin_linger_ms", default: 2_000, in: 0...600_000)) * 1_000_000
         captureBufferBytes = try options.int("capture_buffer_mib", default: 8, in: 1...1_024) << 20
         expectedFlows = try options.int("expected_flows", default: 65_536, in: 16...16_777_216)
+        maxFlows = try options.int("max_flows", default: 1_000_000, in: 16...16_777_216)
+        guard expectedFlows <= maxFlows else {
+            throw OptionError(key: "expected_flows", "is \(expectedFlows), above max_flows (\(maxFlows)): lower it or raise max_flows")
+        }
+        synTimeoutNanoseconds = UInt64(try options.int("syn_timeout_s", default: 10, in: 1...600)) * 1_000_000_000
     }
 
     /// The BPF filter for client frames: TCP to the VIP on the cluster ports, and ARP.

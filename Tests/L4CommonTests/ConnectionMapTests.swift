@@ -9,6 +9,9 @@ import Testing
 private let fakeNow = Atomic<UInt64>(0)
 /// What the "policy" answers for any flow: a consistent policy's guess (or 0: no server).
 private let fakePick = Atomic<UInt32>(0)
+/// What the map told the policy: connections opened and closed.
+private let fakeOpened = Atomic<Int>(0)
+private let fakeClosed = Atomic<Int>(0)
 
 /// A host table with only the clock and `pick`: what the map uses.
 private let fakeHost: PluginHost = {
@@ -18,7 +21,9 @@ private let fakeHost: PluginHost = {
         log: nil, register_counter: nil, register_gauge: nil, counter_add: nil, gauge_set: nil,
         monotonic_ns: { _ in fakeNow.load(ordering: .relaxed) },
         pick: { _, _ in fakePick.load(ordering: .relaxed) },
-        connection_opened: nil, connection_closed: nil, exclude_server: nil, serve_also: nil, data_path_failed: nil))
+        connection_opened: { _, _ in fakeOpened.add(1, ordering: .relaxed) },
+        connection_closed: { _, _ in fakeClosed.add(1, ordering: .relaxed) },
+        exclude_server: nil, serve_also: nil, data_path_failed: nil))
     return PluginHost(UnsafePointer(table))
 }()
 
@@ -31,9 +36,10 @@ struct ConnectionMapTests {
     let listed = IPv4Address("198.18.2.12")!
     let guess = IPv4Address("198.18.2.13")!
 
-    func map() throws -> (ConnectionMap, L4Counters) {
+    func map(_ extra: [String: JSONValue] = [:]) throws -> (ConnectionMap, L4Counters) {
         let context = StrategyContext(node: IPv4Address("198.18.2.1")!, vip: vip, ports: [80])
-        let settings = try L4Settings(options: PluginOptions(values: ["interface": .string("eth0")]), context: context, validating: false)
+        let values = extra.merging(["interface": .string("eth0")]) { first, _ in first }
+        let settings = try L4Settings(options: PluginOptions(values: values), context: context, validating: false)
         let counters = L4Counters()
         return (ConnectionMap(settings: settings, host: fakeHost, counters: counters, node: IPv4Address("198.18.2.1")!), counters)
     }
@@ -115,5 +121,47 @@ struct ConnectionMapTests {
         map.expectLists()
         #expect(offer(map, segment(port: 40_003, flags: 0x02)) == guess)
         #expect(counters.framesHeld.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("a connection counts for the policy from the client's ACK of the handshake to its FIN, not from its SYN")
+    func openedOnlyOnceEstablished() throws {
+        fakeNow.store(20_000_000_000, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+        let (map, counters) = try map()
+        #expect(offer(map, segment(port: 41_000, flags: 0x02)) == guess)
+        #expect(offer(map, segment(port: 41_000, flags: 0x02)) == guess, "a retransmitted SYN keeps its server")
+        #expect(fakeOpened.load(ordering: .relaxed) == 0)
+        #expect(offer(map, segment(port: 41_000, flags: 0x10)) == guess)
+        #expect(fakeOpened.load(ordering: .relaxed) == 1)
+        #expect(offer(map, segment(port: 41_000, flags: 0x11)) == guess)
+        #expect(fakeClosed.load(ordering: .relaxed) == 1)
+        // A SYN answered by the client's RST: never counted either way.
+        #expect(offer(map, segment(port: 41_001, flags: 0x02)) == guess)
+        #expect(offer(map, segment(port: 41_001, flags: 0x04)) == guess)
+        #expect(fakeOpened.load(ordering: .relaxed) == 1 && fakeClosed.load(ordering: .relaxed) == 1)
+        #expect(counters.flowsOpened.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("SYNs beyond max_flows are dropped and counted; SYN-only entries leave after syn_timeout_s, uncounted")
+    func synFloodIsBounded() throws {
+        let start: UInt64 = 30_000_000_000
+        fakeNow.store(start, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+        let (map, counters) = try map(["max_flows": .number(100), "expected_flows": .number(16), "syn_timeout_s": .number(2)])
+        for port in 0..<150 { _ = offer(map, segment(port: UInt16(42_000 + port), flags: 0x02)) }
+        #expect(counters.flows.load(ordering: .relaxed) == 100)
+        #expect(counters.dropped(.mapFull) == 50)
+        // Full: a new connection is refused until the SYN-only entries leave.
+        #expect(offer(map, segment(port: 43_000, flags: 0x02)) == nil)
+        let later = start + 2_500_000_000
+        fakeNow.store(later, ordering: .relaxed)
+        for step in 0..<40 { map.housekeep(now: later + UInt64(step) * 20_000_000) }
+        #expect(counters.flows.load(ordering: .relaxed) == 0)
+        #expect(fakeClosed.load(ordering: .relaxed) == 0, "SYN-only entries were never counted open")
+        #expect(offer(map, segment(port: 43_000, flags: 0x02)) == guess, "room again once they left")
     }
 }

@@ -9,6 +9,26 @@ private func key(_ n: UInt64) -> FlowKey {
 }
 
 @Suite struct FlowTableTests {
+    @Test func embryonicEntriesExpireSoonAndAreEstablishedByTheClientsACK() {
+        var table = FlowTable(embryonicTimeout: 5 * second, seed: 1)
+        let server = IPv4Address(0x0A00_0002)
+        table.insert(key(1), server: server, now: 0, state: .embryonic)
+        table.insert(key(2), server: server, now: 0, state: .embryonic)
+        table.insert(key(3), server: server, now: 0, state: .embryonic)
+        var transition = FlowTable.Transition.none
+        // A retransmitted SYN refreshes; the client's ACK establishes.
+        #expect(table.lookup(key(1), now: 4 * second, flags: .syn, transition: &transition) == server && transition == .none)
+        #expect(table.lookup(key(1), now: 8 * second, flags: .ack, transition: &transition) == server && transition == .established)
+        #expect(table.entry(for: key(1))?.state == .open)
+        #expect(table.lookup(key(1), now: 9 * second, flags: [.ack, .fin], transition: &transition) == server && transition == .ended)
+        // A RST before the handshake ends removes it at once, with nothing to count.
+        #expect(table.lookup(key(2), now: 1 * second, flags: .rst, transition: &transition) == server && transition == .none)
+        #expect(table.entry(for: key(2)) == nil)
+        // Left alone, a SYN-only entry goes after the embryonic timeout, not the idle timeout.
+        #expect(table.expireAll(now: 5 * second + 1) == 1)
+        #expect(table.entry(for: key(3)) == nil)
+    }
+
     @Test func entryIsSmall() {
         #expect(MemoryLayout<FlowTable.Entry>.stride <= 32)
         #expect(MemoryLayout<FlowTable.Entry>.stride == 24)

@@ -7,6 +7,21 @@ public enum FlowState: UInt8, Hashable, Sendable {
     /// The client sent FIN or RST: kept for the table's linger time so retransmissions and the
     /// last ACKs still reach the same server, then removed.
     case closing = 2
+    /// The client's SYN was seen, its ACK of the handshake not yet (conntrack's `SYN_RECV`):
+    /// expires after the table's `embryonicTimeout`, so SYNs from addresses that never answer
+    /// (a SYN flood) leave quickly.
+    case embryonic = 3
+}
+
+extension FlowTable {
+    /// What a lookup did to a connection's state, for whoever counts connections.
+    public enum Transition: Sendable, Equatable {
+        case none
+        /// An embryonic connection got the client's ACK: it is established now.
+        case established
+        /// An established connection got the client's FIN or RST.
+        case ended
+    }
 }
 
 extension FlowTable {
@@ -52,7 +67,7 @@ extension FlowTable {
 
         @inlinable
         public var state: FlowState {
-            get { _state == FlowState.closing.rawValue ? .closing : .open }
+            get { FlowState(rawValue: _state) ?? .open }
             set { _state = newValue.rawValue }
         }
     }

@@ -26,6 +26,11 @@ public struct FlowTable: Sendable {
     public var idleTimeout: UInt64
     /// A closing entry expires once more than this has passed since its FIN or RST.
     public var linger: UInt64
+    /// An embryonic entry (SYN only) expires once more than this has passed since its last SYN.
+    public var embryonicTimeout: UInt64
+    /// Default embryonic timeout: 10 seconds (a client's SYN retransmissions, 1, 2 and 4 s apart,
+    /// keep a real one alive meanwhile).
+    public static let defaultEmbryonicTimeout: UInt64 = 10 * 1_000_000_000
 
     @usableFromInline var _slots: ContiguousArray<Entry>
     @usableFromInline var _mask: Int
@@ -41,10 +46,11 @@ public struct FlowTable: Sendable {
     ///   - seed: hash secret; random by default, fixed in tests for reproducible layouts.
     public init(
         minimumCapacity: Int = 1024, idleTimeout: UInt64 = defaultIdleTimeout, linger: UInt64 = defaultLinger,
-        seed: UInt64 = UInt64.random(in: .min ... .max)
+        embryonicTimeout: UInt64 = defaultEmbryonicTimeout, seed: UInt64 = UInt64.random(in: .min ... .max)
     ) {
         self.idleTimeout = idleTimeout
         self.linger = linger
+        self.embryonicTimeout = embryonicTimeout
         self._seed = seed
         let capacity = Self._slotCount(for: minimumCapacity)
         self._slots = ContiguousArray(repeating: Entry(_empty: ()), count: capacity)
@@ -81,7 +87,11 @@ public struct FlowTable: Sendable {
         // A clock behind the entry (imported from another member) counts as fresh.
         guard now > entry.lastSeen else { return false }
         let age = now &- entry.lastSeen
-        return age > (entry._state == FlowState.closing.rawValue ? linger : idleTimeout)
+        switch entry._state {
+        case FlowState.closing.rawValue: return age > linger
+        case FlowState.embryonic.rawValue: return age > embryonicTimeout
+        default: return age > idleTimeout
+        }
     }
 
     /// The slot holding `packed`, or nil.
@@ -107,15 +117,41 @@ public struct FlowTable: Sendable {
     /// first FIN or RST.
     @inlinable
     public mutating func lookup(_ key: FlowKey, now: UInt64, flags: TCPFlags = []) -> IPv4Address? {
+        var transition = Transition.none
+        return lookup(key, now: now, flags: flags, transition: &transition)
+    }
+
+    /// `lookup`, saying what the segment did to the connection's state. An embryonic entry is
+    /// refreshed by each SYN and established by the client's ACK; its FIN or RST removes it (it
+    /// was never counted open, so there is nothing to count closed).
+    @inlinable
+    public mutating func lookup(_ key: FlowKey, now: UInt64, flags: TCPFlags, transition: inout Transition) -> IPv4Address? {
+        transition = .none
         guard let index = _find(key.packed) else { return nil }
         let entry = _slots[index]
         if _isExpired(entry, now: now) {
             _removeSlot(index)
             return nil
         }
-        if entry._state == FlowState.open.rawValue {
+        switch entry._state {
+        case FlowState.open.rawValue:
             _slots[index].lastSeen = now
-            if flags.endsConnection { _slots[index]._state = FlowState.closing.rawValue }
+            if flags.endsConnection {
+                _slots[index]._state = FlowState.closing.rawValue
+                transition = .ended
+            }
+        case FlowState.embryonic.rawValue:
+            if flags.endsConnection {
+                _removeSlot(index)
+            } else {
+                _slots[index].lastSeen = now
+                if flags.contains(.ack), !flags.contains(.syn) {
+                    _slots[index]._state = FlowState.open.rawValue
+                    transition = .established
+                }
+            }
+        default:
+            break
         }
         return IPv4Address(entry._server)
     }
@@ -132,8 +168,8 @@ public struct FlowTable: Sendable {
     /// grows past its load factor (see `reserve(_:)`).
     @inlinable
     @discardableResult
-    public mutating func insert(_ key: FlowKey, server: IPv4Address, now: UInt64) -> Bool {
-        _insert(Entry(key: key, server: server, lastSeen: now))
+    public mutating func insert(_ key: FlowKey, server: IPv4Address, now: UInt64, state: FlowState = .open) -> Bool {
+        _insert(Entry(key: key, server: server, lastSeen: now, state: state))
     }
 
     /// Stores `entry` under its key; true when the key was new.
