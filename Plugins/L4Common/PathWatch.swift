@@ -25,10 +25,23 @@ extension L4Runtime {
         Self.watchQueue.asyncAfter(deadline: .now() + Self.watchInterval) { [self] in
             guard generation.load(ordering: .sequentiallyConsistent) == run,
                   let current = running.withLock({ $0 }) else { return }
-            let failures = current.ports.lazy.flatMap(\.captures).compactMap(\.failure)
-            guard let failure = failures.first else { return watch(run, host: host) }
+            guard let failure = Self.failure(of: current) else { return watch(run, host: host) }
             reopen(run, after: failure, host: host)
         }
+    }
+
+    /// What is wrong with a run's captures: a receive loop that ended, or a socket whose interface
+    /// was unregistered (libpcap may not have noticed yet).
+    static func failure(of running: Running) -> CaptureError? {
+        for port in running.ports {
+            for capture in port.captures {
+                if let failure = capture.failure { return failure }
+                if !capture.isBoundToInterface {
+                    return .pcap(interface: port.name, operation: "watch", reason: "the interface is gone (the capture socket is bound to none)")
+                }
+            }
+        }
+        return nil
     }
 
     /// Stops the failed run's captures and launches the path again, a few times; on the watch

@@ -131,6 +131,22 @@ public final class CaptureSession: @unchecked Sendable {
     /// Why the receive loop ended by itself (for example, the interface went down), if it did.
     /// Call `stop` then too: it joins the finished thread.
     public var failure: CaptureError? { stoppedBy.withLock { $0 } }
+
+    /// Whether the capture socket is still bound to an interface. When its interface is
+    /// unregistered (deleted, a driver reload) the kernel sets the socket's interface index to
+    /// -1; libpcap reports that only when its poll sees the error, and a socket of a deleted and
+    /// recreated interface would wait forever on the old one. Any thread (one `getsockname`).
+    public var isBoundToInterface: Bool {
+        // struct sockaddr_ll: family (2), protocol (2), ifindex (4, at offset 4), ...
+        var address = (UInt64(0), UInt64(0), UInt64(0))
+        var length = socklen_t(MemoryLayout.size(ofValue: address))
+        let status = withUnsafeMutableBytes(of: &address) { bytes in
+            getsockname(pcap_get_selectable_fd(handle.pointer), bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+        }
+        guard status == 0 else { return false }
+        let index = withUnsafeBytes(of: &address) { $0.load(fromByteOffset: 4, as: Int32.self) }
+        return index > 0
+    }
 }
 
 /// glibc's pthread_setname_np, which the Swift Glibc module does not declare.

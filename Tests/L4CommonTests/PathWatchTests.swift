@@ -152,7 +152,7 @@ struct PathWatchTests {
         heardFailures.withLock { $0 = [] }
         let runtime = try start(in: lab, seen: Seen())
         defer { runtime.stop(host: recordingHost) }
-        NetworkNamespace.ip(["-n", lab.namespace("s1"), "link", "del", "eth0"])
+        #expect(lab.exec(host: "s1", ["ip", "link", "del", "eth0"]).status == 0)
         // Noticed within the watch interval, then five attempts half a second apart.
         #expect(await eventually(within: .seconds(5)) { !heardFailures.withLock { $0 }.isEmpty },
                 "the host was not told: \(heardLogs.withLock { $0 })")
