@@ -36,6 +36,9 @@ struct CDNCacheControlTests {
         Case(cdn: "max-age=0", others: [("Expires", future), ("Date", wallNowHTTP)]),
         Case(cdn: "max-age=3600", others: [("Age", "7200")]),
         Case(cdn: "private", others: [("Cache-Control", "max-age=10000")]),
+        // A directive with a value is still the directive (it must not let `max-age` share it).
+        Case(cdn: "private=\"set-cookie\", max-age=3600"),
+        Case(cdn: "no-store=(\"x\"), max-age=3600"),
         Case(cdn: "no-cache", others: [("Cache-Control", "max-age=10000")]),
         Case(cdn: "no-store", others: [("Cache-Control", "max-age=10000")]),
         // Not a valid structured field: ignored whole, so Cache-Control (here: nothing) applies.

@@ -76,6 +76,39 @@ struct RevalidationTests {
         #expect(fill?.staleOnError(now: 2 * second) == nil)
     }
 
+    /// Security review of the merge: a 304 the store refuses (it sets a cookie, or makes the entry
+    /// private) answers only the request that revalidated; its waiters, other users, go upstream.
+    @Test func waitersNeverGetA304TheStoreRefuses() throws {
+        for refusing in [("Set-Cookie", "session=A"), ("Cache-Control", "private")] {
+            let cache = makeCache()
+            #expect(play(cache, get, response(.ok, [("Cache-Control", "no-cache"), ("ETag", "\"v1\"")]), at: 0))
+            let fill = try #require(cache.lookup(get, now: 0, whenFilled: noCallback).fill)
+            let deliveries = Deliveries()
+            #expect(cache.lookup(get, now: 0, whenFilled: deliveries.callback).isWait)
+            let leader = fill.notModified(response(.notModified, [("ETag", "\"v1\""), refusing]), now: 1 * second)
+            #expect(leader != nil, "the leader still gets its answer")
+            #expect(deliveries.all.count == 1 && deliveries.all.first! == nil, "a waiter got \(refusing)")
+        }
+    }
+
+    /// A 304 that changes what the entry varies on, or grows its head past the limits, answers
+    /// its request but is not stored.
+    @Test func a304ThatChangesVaryOrIsHugeIsNotStored() throws {
+        let cache = makeCache()
+        #expect(play(cache, get, response(.ok, [("Cache-Control", "no-cache"), ("ETag", "\"v1\"")]), at: 0))
+        var fill = try #require(cache.lookup(get, now: 0, whenFilled: noCallback).fill)
+        #expect(fill.notModified(response(.notModified, [("ETag", "\"v1\""), ("Vary", "Cookie")]), now: 1 * second) != nil)
+        // Not stored: the entry still varies on nothing.
+        var hit = cache.lookup(get, now: 1 * second, whenFilled: noCallback)
+        fill = try #require(hit.fill)
+        let many = (0..<150).map { ("X-Field-\($0)", "v") }
+        #expect(fill.notModified(response(.notModified, [("ETag", "\"v1\"")] + many), now: 2 * second) != nil)
+        hit = cache.lookup(get, now: 2 * second, whenFilled: noCallback)
+        fill = try #require(hit.fill)
+        let answer = try #require(fill.notModified(response(.notModified, [("ETag", "\"v1\""), ("X-Small", "1")]), now: 3 * second))
+        #expect(answer.responseHead(now: 3 * second).headers["x-field-1"].isEmpty, "the huge merge was kept")
+    }
+
     @Test func aNewResponseToARevalidationReplacesTheEntry() {
         let cache = makeCache()
         #expect(play(cache, get, tagged, body: "old", at: 0))

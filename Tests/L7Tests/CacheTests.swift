@@ -111,5 +111,10 @@ import Testing
         let refreshed = try await client.get("/v")
         #expect(refreshed.text == "version 2" && refreshed.header("x-cache") == "HIT")
         #expect(backend.seen.requests == 2)
+        // The refresh tells the server which client it is for, as the client's own request did.
+        let heads = backend.seen.heads
+        #expect(heads.count == 2 && heads[1].headers["x-forwarded-for"] == heads[0].headers["x-forwarded-for"], "\(heads)")
+        let forwarded = heads.last?.headers["forwarded"].first ?? ""
+        #expect(forwarded.hasPrefix("for=127.0.0.1;"), "\(heads)")
     }
 }

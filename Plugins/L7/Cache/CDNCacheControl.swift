@@ -33,7 +33,9 @@ enum CDNCacheControl {
     }
 
     private static func apply(_ key: UnsafeBufferPointer<UInt8>, _ value: StructuredFieldParser.Value, to control: inout CacheControl) {
-        let flag = value == .boolean(true)
+        // A directive is on with any value but false (`private="set-cookie"` is still private:
+        // ignoring it would let the field's other members share what the origin kept private).
+        let flag = value != .boolean(false)
         func seconds(_ field: inout Int64?) {
             guard case .integer(let number) = value, number >= 0 else { return }
             let capped = min(number, DeltaSeconds.largest)

@@ -139,7 +139,9 @@ public final class CacheFill: @unchecked Sendable {
     public func notModified(_ head: HTTPResponseHead, now: UInt64) -> CachedResponse? {
         guard !isComplete, let stale else { return nil }
         let updated = Freshening.update(stale, with: head, for: policy, flight: flight, cache: cache, now: now)
-        complete(storing: updated.store ? updated.entry : nil, answering: updated.entry)
+        // An entry the store refuses (the 304 made it private, or set a cookie) answers the
+        // request that revalidated it only: its waiters are other users, and go upstream.
+        complete(storing: updated.store ? updated.entry : nil, answering: updated.store ? updated.entry : nil)
         cache.countNotModified()
         var cached = CachedResponse(updated.entry, forHead: policy.isHead)
         if policy.isConditional { cached.answer(conditional: request, wallClock: cache.wallClock) }

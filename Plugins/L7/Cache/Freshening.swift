@@ -8,6 +8,10 @@ import NIOHTTP1
 enum Freshening {
     /// Fields a 304 never updates: the body they describe is the stored one.
     private static let kept = ["content-length"]
+    /// A merged head beyond these is not stored again: a server answering each revalidation
+    /// with new field names must not grow an entry without bound.
+    static let maximumFields = 100
+    static let maximumHeadBytes = 65_536
 
     /// The updated entry, and whether it may be stored (an updated `no-store` or `private` still
     /// answers this request, but is not kept).
@@ -24,6 +28,16 @@ enum Freshening {
         entry.storedAt = now
         entry.cost = StoredResponse.cost(head: head, body: stored.body, vary: stored.vary, key: flight.key)
         guard case .store(let storable) = decision else {
+            entry.initialAge = 0
+            entry.lifetime = 0
+            entry.staleUse = .none
+            return (entry, false)
+        }
+        // A 304 that changes what the entry varies on, or makes its head too large, answers this
+        // request but is not stored: the stored variant selection no longer describes it.
+        let headBytes = head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        guard storable.vary.map({ $0.lowercased() }) == stored.vary.names.map({ $0.lowercased() }),
+              head.headers.count <= maximumFields, headBytes <= maximumHeadBytes else {
             entry.initialAge = 0
             entry.lifetime = 0
             entry.staleUse = .none

@@ -64,6 +64,14 @@ public struct ProxyExchange: Sendable {
     /// kept: what comes next could be the body or the next request.
     var awaitsContinue: Bool { expectsContinue && !continueSent && !requestEnded }
 
+    /// Whether the request carries a body (chunked, or a length above zero).
+    public var hasBody: Bool {
+        switch requestBody.framing {
+        case .none, .contentLength(0): false
+        default: true
+        }
+    }
+
     /// Some of the response went to the client.
     var responseBegun: Bool {
         if case .awaitingHead = response { return false }

@@ -90,6 +90,11 @@ final class ProxyEnvironment: Sendable {
 final class LoopState: @unchecked Sendable {
     let eventLoop: EventLoop
     let pool: UpstreamPool
+    /// `stale-while-revalidate` refreshes running on this loop (`BackgroundRefresh`).
+    var refreshesInFlight = 0
+    /// Past this many, a stale hit is served without a refresh: refreshes are the proxy's own
+    /// requests, and pipelined stale hits on many keys must not open a server connection each.
+    static let maximumRefreshesInFlight = 32
     private var clients: [ObjectIdentifier: ProxyHandler] = [:]
     private(set) var quiescing = false
     private var sweep: RepeatedTask?

@@ -22,26 +22,38 @@ final class BackgroundRefresh: UpstreamOwner {
     private var deadline: Scheduled<Void>?
     private var finished = false
 
-    private init(fill: CacheFill, environment: ProxyEnvironment, pool: UpstreamPool, server: IPv4Address) {
+    private let loop: LoopState
+
+    private init(fill: CacheFill, configuration: ProxyMachine.Configuration, environment: ProxyEnvironment, loop: LoopState,
+                 server: IPv4Address) {
         self.fill = fill
-        self.pool = pool
+        self.loop = loop
+        pool = loop.pool
         host = environment.host
         self.server = server
-        machine = ProxyMachine(configuration: environment.machineConfiguration, allocator: ByteBufferAllocator(), now: Self.now)
+        machine = ProxyMachine(configuration: configuration, allocator: ByteBufferAllocator(), now: Self.now)
     }
 
     private static var now: UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    /// Sends `request` (a whole GET head, as the client sent it) to `server` for `fill`.
+    /// Sends `request` (a whole GET head, as the client sent it) to `server` for `fill`, with the
+    /// client connection's machine `configuration` (its forwarding fields: the server sees the
+    /// client the refresh is for).
     static func start(_ request: ByteBuffer, fill: CacheFill, server: IPv4Address, port: UInt16,
-                      environment: ProxyEnvironment, pool: UpstreamPool, eventLoop: EventLoop) {
-        let refresh = BackgroundRefresh(fill: fill, environment: environment, pool: pool, server: server)
+                      configuration: ProxyMachine.Configuration, environment: ProxyEnvironment, loop: LoopState) {
+        let eventLoop = loop.eventLoop
+        let pool = loop.pool
+        let refresh = BackgroundRefresh(fill: fill, configuration: configuration, environment: environment, loop: loop, server: server)
+        loop.refreshesInFlight += 1
         let timeout = environment.machineConfiguration.responseTimeout
         let bound = NIOLoopBound(refresh, eventLoop: eventLoop)
         refresh.deadline = eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: timeout))) { bound.value.finish() }
         refresh.perform { $0.clientBytes(request, now: now, into: &$1) }
-        if let fields = fill.conditionalFields { refresh.machine.addUpstreamFields(fields) }
-        refresh.machine.intercept(.notModified)
+        // A 304 is taken only in answer to the refresh's own conditional fields.
+        if let fields = fill.conditionalFields {
+            refresh.machine.addUpstreamFields(fields)
+            refresh.machine.intercept(.notModified)
+        }
         environment.host.connectionOpened(on: server)
         if let connection = pool.take(server, port: port) { return refresh.attach(connection) }
         pool.connect(server, port: port) { result in
@@ -93,6 +105,7 @@ final class BackgroundRefresh: UpstreamOwner {
     private func finish() {
         guard !finished else { return }
         finished = true
+        loop.refreshesInFlight -= 1
         deadline?.cancel()
         deadline = nil
         fill.abandon()

@@ -25,12 +25,18 @@ extension ProxyHandler {
     /// `stale-while-revalidate`: the client got the stale entry; a request of the proxy's own
     /// refreshes it (`BackgroundRefresh`), on a server the policy picks for this request.
     func refreshInBackground(_ fill: CacheFill, request: ByteBuffer, route: Route) {
-        guard let context, let (server, entry) = chooseServer(for: route) else { return }
+        // Only so many at once per loop; otherwise the next stale hit tries again. (A request
+        // with a body never gets here: its body would never be sent.)
+        guard let context, let machine, loop.refreshesInFlight < LoopState.maximumRefreshesInFlight,
+              let (server, entry) = chooseServer(for: route) else {
+            fill.abandon()
+            return
+        }
         // A copy: the head is a slice of the client's input, which is reused.
         var head = context.channel.allocator.buffer(capacity: request.readableBytes)
         head.writeImmutableBuffer(request)
-        BackgroundRefresh.start(head, fill: fill, server: server, port: entry.port, environment: environment, pool: loop.pool,
-                                eventLoop: context.eventLoop)
+        BackgroundRefresh.start(head, fill: fill, server: server, port: entry.port, configuration: machine.configuration,
+                                environment: environment, loop: loop)
     }
 
     /// A server's response head, for the fill that stores it or the invalidation it decides.

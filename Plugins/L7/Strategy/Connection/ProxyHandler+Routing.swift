@@ -48,8 +48,10 @@ extension ProxyHandler {
             serve(cached, version: request.version)
             return true
         case .hitAndRefresh(let cached, let fill):
+            // Asked before the hit ends the exchange: a request with a body is not replayed.
+            let replayable = machine?.exchange?.hasBody == false
             serve(cached, version: request.version)
-            refreshInBackground(fill, request: bytes, route: route)
+            if replayable { refreshInBackground(fill, request: bytes, route: route) } else { fill.abandon() }
             return true
         case .fill(let fill):
             route.cacheFill = fill
