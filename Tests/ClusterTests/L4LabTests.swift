@@ -201,17 +201,10 @@ struct L4LabTests {
     @Test("a dispatcher whose capture interface is gone hands the role over on the ring")
     func captureInterfaceGone() async throws {
         try #require(getuid() == 0, "the lab needs root (CI runs as root)")
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
-        let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-2", topology: .two, site: site, dispatchers: ["d1", "d2"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
+        let running = try Self.runTopologyTwo(strategy: "l4-2", members: members, dispatchers: ["d1", "d2"])
+        defer { running.close() }
+        let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
         let first = try #require(["d1", "d2"].firstIndex { agreed?.dispatcher == lab.address($0) },
                                  "no ring with d1 or d2 dispatching:\n\(Self.logs(cluster, addresses))")
@@ -243,17 +236,9 @@ struct L4LabTests {
     @Test("a SYN spoofed from a server's address does not repoint that server (l4-3)")
     func spoofedServerSource() async throws {
         try #require(getuid() == 0, "the lab needs root (CI runs as root)")
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
-        let members = ["d1", "s1", "s2", "s3"]
-        let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-3", topology: .two, site: site, dispatchers: ["d1"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
+        let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
+        defer { running.close() }
+        let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
         let before = Self.spread(lab, connections: 30)
         try #require(before["failed"] == nil && (before[lab.address("s1")] ?? 0) > 0, "\(before)")
@@ -274,17 +259,9 @@ struct L4LabTests {
     @Test("l4-3 rewrites to the VIP only what a current server sends")
     func replyPathOnlyForServers() async throws {
         try #require(getuid() == 0, "the lab needs root (CI runs as root)")
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
-        let members = ["d1", "s1", "s2", "s3"]
-        let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: "l4-3", topology: .two, site: site, dispatchers: ["d1"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
+        let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
+        defer { running.close() }
+        let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
         try #require(Self.spread(lab, connections: 3)["failed"] == nil)
 
@@ -524,6 +501,37 @@ struct L4LabTests {
 
     /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
     /// `site` and never dispatch; the fast ring timing.
+    /// A topology-two lab running `strategy` on `members` (`dispatchers` may dispatch), with the
+    /// timing two dispatch-capable members on two busy cores need; `close()` ends it all.
+    struct RunningLab {
+        let lab: L4Lab
+        let cluster: TestCluster
+        let children: LabMembers
+        let site: TemporaryFolder
+        let addresses: [String]
+
+        func close() {
+            children.killAll()
+            lab.tearDown()
+        }
+    }
+
+    static func runTopologyTwo(strategy: String, members: [String], dispatchers: [String]) throws -> RunningLab {
+        let lab = try L4Lab.up(topology: .two)
+        do {
+            let site = try TemporaryFolder()
+            _ = try site.write("index.html", "hello from the lab\n")
+            let cluster = try TestCluster(port: 7680, size: 1)
+            let config = try config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: dispatchers,
+                                    timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+            let children = try startMembers(members, lab: lab, cluster: cluster, config: config)
+            return RunningLab(lab: lab, cluster: cluster, children: children, site: site, addresses: members.map { lab.address($0) })
+        } catch {
+            lab.tearDown()
+            throw error
+        }
+    }
+
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
                        dispatchers: [String], dispatchersServe: Bool = false,
                        timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100") throws -> String {

@@ -43,8 +43,11 @@ final class Seen: Sendable {
 /// the lab's network namespaces and AF_PACKET sockets.
 @Suite("path watch", .serialized, .enabled(if: getuid() == 0, "needs root (network namespaces, AF_PACKET): CI runs it as root"))
 struct PathWatchTests {
-    /// A runtime on s1's eth0 whose launch opens a capture for an experimental EtherType.
+    /// A runtime on s1's eth0 whose launch opens a capture for an experimental EtherType; what the
+    /// fake host heard is forgotten first.
     func start(in lab: L4Lab, seen: Seen) throws -> L4Runtime {
+        heardLogs.withLock { $0 = [] }
+        heardFailures.withLock { $0 = [] }
         let node = IPv4Address(lab.address("s1"))!, vip = IPv4Address(lab.vip)!
         let runtime = L4Runtime(name: "watch-test", node: node, vip: vip, ports: [9])
         let context = StrategyContext(node: node, vip: vip, ports: [9])
@@ -87,6 +90,17 @@ struct PathWatchTests {
         return condition()
     }
 
+    /// Runs `body` with a lab and a running path on s1 that has seen a frame already.
+    func withRunningPath(_ body: (L4Lab, Seen) async throws -> Void) async throws {
+        let lab = try L4Lab.up(topology: .one)
+        defer { lab.tearDown() }
+        let seen = Seen()
+        let runtime = try start(in: lab, seen: seen)
+        defer { runtime.stop(host: recordingHost) }
+        #expect(try await framesArrive(in: lab, seen: seen))
+        try await body(lab, seen)
+    }
+
     /// Whether a frame sent from d1 reaches the capture within a few tries.
     func framesArrive(in lab: L4Lab, seen: Seen) async throws -> Bool {
         let before = seen.frames.load(ordering: .relaxed)
@@ -100,56 +114,41 @@ struct PathWatchTests {
     /// A link that goes down and up leaves the packet socket bound (libpcap reports nothing):
     /// frames flow again without a reopen.
     @Test func aLinkFlapIsRiddenOutWithoutAReopen() async throws {
-        let lab = try L4Lab.up(topology: .one)
-        defer { lab.tearDown() }
-        heardLogs.withLock { $0 = [] }
-        heardFailures.withLock { $0 = [] }
-        let seen = Seen()
-        let runtime = try start(in: lab, seen: seen)
-        defer { runtime.stop(host: recordingHost) }
-        #expect(try await framesArrive(in: lab, seen: seen))
-        _ = lab.exec(host: "s1", ["ip", "link", "set", "eth0", "down"])
-        try await Task.sleep(for: .milliseconds(500))
-        _ = lab.exec(host: "s1", ["ip", "link", "set", "eth0", "up"])
-        #expect(try await framesArrive(in: lab, seen: seen), "no frame after the flap")
-        #expect(heardFailures.withLock { $0 }.isEmpty)
-        #expect(!heardLogs.withLock { $0 }.contains { $0.contains("reopening") })
+        try await withRunningPath { lab, seen throws in
+            _ = lab.exec(host: "s1", ["ip", "link", "set", "eth0", "down"])
+            try await Task.sleep(for: .milliseconds(500))
+            _ = lab.exec(host: "s1", ["ip", "link", "set", "eth0", "up"])
+            #expect(try await framesArrive(in: lab, seen: seen), "no frame after the flap")
+            #expect(heardFailures.withLock { $0 }.isEmpty)
+            #expect(!heardLogs.withLock { $0 }.contains { $0.contains("reopening") })
+        }
     }
 
     /// An interface deleted and made again within the reopen attempts (a driver reload, a veth
     /// recreated by a container runtime) gets a new capture, which sees frames.
     @Test func aCaptureWhoseInterfaceCameBackIsReopened() async throws {
-        let lab = try L4Lab.up(topology: .one)
-        defer { lab.tearDown() }
-        heardLogs.withLock { $0 = [] }
-        heardFailures.withLock { $0 = [] }
-        let seen = Seen()
-        let runtime = try start(in: lab, seen: seen)
-        defer { runtime.stop(host: recordingHost) }
-        #expect(try await framesArrive(in: lab, seen: seen))
-
-        _ = lab.exec(host: "bridges", ["ip", "link", "del", "s1-lan"])
-        #expect(await eventually(within: .seconds(2)) { heardLogs.withLock { $0.contains { $0.contains("reopening") } } },
-                "the failed capture was not noticed: \(heardLogs.withLock { $0 })")
-        for argv in [["ip", "link", "add", "s1-lan", "type", "veth", "peer", "name", "eth0", "netns", lab.namespace("s1")],
-                     ["ip", "link", "set", "s1-lan", "master", "lan", "up"]] {
-            #expect(lab.exec(host: "bridges", argv).status == 0, "\(argv)")
+        try await withRunningPath { lab, seen throws in
+            _ = lab.exec(host: "bridges", ["ip", "link", "del", "s1-lan"])
+            #expect(await eventually(within: .seconds(2)) { heardLogs.withLock { $0.contains { $0.contains("reopening") } } },
+                    "the failed capture was not noticed: \(heardLogs.withLock { $0 })")
+            for argv in [["ip", "link", "add", "s1-lan", "type", "veth", "peer", "name", "eth0", "netns", lab.namespace("s1")],
+                         ["ip", "link", "set", "s1-lan", "master", "lan", "up"]] {
+                #expect(lab.exec(host: "bridges", argv).status == 0, "\(argv)")
+            }
+            for argv in [["ip", "link", "set", "eth0", "address", lab.environment["LAB_s1_eth0_MAC"] ?? ""],
+                         ["ip", "link", "set", "eth0", "up"]] {
+                #expect(lab.exec(host: "s1", argv).status == 0, "\(argv)")
+            }
+            #expect(await eventually(within: .seconds(4)) { heardLogs.withLock { $0.contains { $0.contains("capture reopened") } } },
+                    "not reopened: \(heardLogs.withLock { $0 })")
+            #expect(heardFailures.withLock { $0 }.isEmpty)
+            #expect(try await framesArrive(in: lab, seen: seen), "no frame reached the reopened capture")
         }
-        for argv in [["ip", "link", "set", "eth0", "address", lab.environment["LAB_s1_eth0_MAC"] ?? ""],
-                     ["ip", "link", "set", "eth0", "up"]] {
-            #expect(lab.exec(host: "s1", argv).status == 0, "\(argv)")
-        }
-        #expect(await eventually(within: .seconds(4)) { heardLogs.withLock { $0.contains { $0.contains("capture reopened") } } },
-                "not reopened: \(heardLogs.withLock { $0 })")
-        #expect(heardFailures.withLock { $0 }.isEmpty)
-        #expect(try await framesArrive(in: lab, seen: seen), "no frame reached the reopened capture")
     }
 
     @Test func aCaptureWhoseInterfaceIsGoneIsReportedToTheHost() async throws {
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
-        heardLogs.withLock { $0 = [] }
-        heardFailures.withLock { $0 = [] }
         let runtime = try start(in: lab, seen: Seen())
         defer { runtime.stop(host: recordingHost) }
         #expect(lab.exec(host: "s1", ["ip", "link", "del", "eth0"]).status == 0)
