@@ -1,5 +1,5 @@
 import Foundation
-import SashaCore
+@testable import SashaCore
 import SashaSDK
 import SashaTestSupport
 import Testing
@@ -173,6 +173,34 @@ struct PluginLoaderTests {
         let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "junk", kind: .policy)))
         #expect(refusal.path == path)
         #expect(refusal.reason.contains("cannot be loaded"))
+    }
+
+    @Test("a name that climbs out of the plugin folders (as a ring member could send it) is refused before any file is opened")
+    func refusesPathLikeName() throws {
+        let folder = try TemporaryFolder()
+        let plugins = try folder.subfolder("plugins")
+        // A real library one folder up: `plugins/../evil.so` is what the old "\(name).so" reached.
+        let evil = try CPluginFixture(name: "evil").build(at: folder.file("evil.so"))
+        let loader = PluginLoader(searchPaths: [plugins])
+        for name in ["../evil", "/\(folder.path)/evil", "Evil", "", ".hidden", String(repeating: "a", count: 129)] {
+            let refusal = try #require(refusalOf(loader.load(name: name, kind: .policy)), "\(name)")
+            #expect(refusal.reason.contains("not a valid policy plugin name"), "\(name): \(refusal)")
+        }
+        // dlopen with RTLD_NOLOAD answers only for a library already in the process: never opened.
+        #expect(dlopen(evil, RTLD_NOW | RTLD_NOLOAD) == nil, "the loader opened \(evil)")
+    }
+
+    @Test("a live policy swap to a path-like name is refused by the member's factory, with the loader's reason")
+    func swapFactoryRefusesPathLikeName() throws {
+        let folder = try TemporaryFolder()
+        let plugins = try folder.subfolder("plugins")
+        _ = try CPluginFixture(name: "swapped").build(at: folder.file("swapped.so"))
+        let factory = StrategyRunner.policyFactory(PluginLoader(searchPaths: [plugins]))
+        guard case .failure(let refusal) = factory("../swapped", .object([:])) else {
+            Issue.record("a swap to ../swapped was accepted")
+            return
+        }
+        #expect(refusal.description.contains("not a valid policy plugin name"), "\(refusal)")
     }
 
     @Test("the five built-in policies load from the build folder")
