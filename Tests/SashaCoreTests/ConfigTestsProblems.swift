@@ -128,6 +128,26 @@ extension ConfigTests {
             ])
         }
 
+        @Test("ring.insecure on a ring with a member off loopback is refused at the key, naming the member and the fix")
+        func insecureOffLoopback() {
+            #expect(problems("""
+                cluster: { name: demo, vip: 127.0.0.100, ports: [80] }
+                ring: { members: [127.0.0.1, 10.0.0.2], insecure: true }
+                """) == [
+                "test.yaml:2:51: ring.insecure: true is allowed only when every ring member is a loopback address "
+                    + "(127.0.0.0/8), and 10.0.0.2 is not; create a key with `sasha keygen --out ring.key`, copy it to "
+                    + "every member and set ring.key_file: ring.key instead",
+            ])
+            #expect(problems("""
+                cluster: { name: demo, vip: 127.0.0.100, ports: [80] }
+                ring: { members: [127.0.0.1, 127.0.0.2], insecure: true }
+                """) == [])
+            #expect(problems("""
+                cluster: { name: demo, vip: 10.0.0.100, ports: [80] }
+                ring: { members: [10.0.0.1, 10.0.0.2], insecure: false }
+                """) == [])
+        }
+
         // MARK: types and values
 
         @Test("a value of the wrong type names the key, what it needs and what it got")
