@@ -46,7 +46,7 @@ extension ConfigTests {
         @Test("an unknown key with nothing close lists the valid keys")
         func unknownKeyListsValidKeys() {
             #expect(problems(minimal + "service: { colour: red }\n")
-                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health, max_age_s"])
+                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health, max_age_s, dotfiles"])
         }
 
         @Test("a duplicated key is reported at its second occurrence, naming the first")

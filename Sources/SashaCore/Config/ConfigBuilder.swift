@@ -132,7 +132,7 @@ struct ConfigBuilder {
     }
 
     private func readService(_ top: ConfigSection) -> SashaConfig.Service {
-        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, external_port, health, max_age_s)")
+        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, external_port, health, max_age_s, dotfiles)")
         let port = section.value("port").flatMap { reader.port($0, section.path("port")) } ?? SashaConfig.Service.defaultPort
         let root = section.value("root").flatMap { reader.text($0, section.path("root")) }
         let externalPort = section.value("external_port").flatMap { reader.port($0, section.path("external_port")) }
@@ -154,8 +154,9 @@ struct ConfigBuilder {
         let maxAge = section.value("max_age_s").flatMap {
             reader.integer($0, section.path("max_age_s"), in: 0...31_536_000, unit: "seconds")
         }
+        let dotfiles = section.value("dotfiles").flatMap { reader.bool($0, section.path("dotfiles")) } ?? false
         return SashaConfig.Service(port: port, root: root, externalPort: externalPort, health: health ?? SashaConfig.Service.defaultHealth,
-                                   maxAgeSeconds: maxAge)
+                                   maxAgeSeconds: maxAge, dotfiles: dotfiles)
     }
 
     // MARK: lists
