@@ -102,12 +102,7 @@ struct ControlAccessTests {
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(sys.argv[1])
             s.sendall(b'{"command":"status"}\\n')
-            data = b''
-            while True:
-                chunk = s.recv(4096)
-                if not chunk: break
-                data += chunk
-            sys.stdout.write(data.decode())
+            sys.stdout.write(b''.join(iter(lambda: s.recv(4096), b'')).decode())
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: setpriv)
