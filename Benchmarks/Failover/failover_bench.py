@@ -67,7 +67,7 @@ class Setting:
                           [f"  {address}: {{ dispatch: false }}" for address in self.servers.values()])
         return self.bench.write(f"failover-{self.strategy}-{timing}.yaml", f"""\
 cluster: {{ name: failover-bench, vip: {self.vip}, ports: [{self.port}] }}
-ring: {{ port: {lab.RING_PORT}, members: [{', '.join(members)}], insecure: true{TIMINGS[timing]} }}
+ring: {{ port: {lab.RING_PORT}, members: [{', '.join(members)}], {self.bench.ring_key()}{TIMINGS[timing]} }}
 control: {{ dir: {self.bench.folder}/control }}
 plugins: {{ paths: [{self.bench.release}] }}
 dispatch: {{ strategy: {self.strategy}, policy: round-robin, strategy_options: {{ {self.options} }} }}

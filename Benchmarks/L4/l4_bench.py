@@ -236,7 +236,7 @@ class Sasha:
                           [f"  {address}: {{ dispatch: false }}" for address, _, _ in SERVERS.values()])
         return bench.write(f"{self.name}.yaml", f"""\
 cluster: {{ name: l4-bench, vip: {VIP}, ports: [80] }}
-ring: {{ port: {RING_PORT}, members: [{', '.join(self.members.values())}], insecure: true }}
+ring: {{ port: {RING_PORT}, members: [{', '.join(self.members.values())}], {bench.ring_key()} }}
 control: {{ dir: {bench.folder}/control }}
 plugins: {{ paths: [{bench.release}] }}
 dispatch: {{ strategy: {self.strategy}, policy: round-robin, strategy_options: {{ {options} }} }}
@@ -296,6 +296,13 @@ class Bench:
         os.chmod(self.folder, 0o755)  # nginx workers run as nobody and read www/ from here
         self.processes = Processes(self.folder)
         self.release = os.path.join(ROOT, ".build", "release")
+
+    def ring_key(self):
+        """`key_file: PATH` for the ring: off loopback, `insecure: true` is refused."""
+        path = os.path.join(self.folder, "ring.key")
+        if not os.path.exists(path):
+            subprocess.run([os.path.join(self.release, "sasha"), "keygen", "--out", path], check=True, stdout=subprocess.DEVNULL)
+        return f"key_file: {path}"
 
     def write(self, name, text):
         path = os.path.join(self.folder, name)

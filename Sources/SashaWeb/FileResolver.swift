@@ -12,6 +12,10 @@ import Darwin
 /// outside. The file is then opened by that real path with `O_NOFOLLOW` and `O_NONBLOCK` (a FIFO
 /// cannot stall the event loop) and must be a regular file.
 ///
+/// Dotfiles (any segment below the root that starts with `.`: `.git`, `.env`, `.htpasswd`) answer
+/// 404 unless `servesDotfiles` (`service.dotfiles: true`): they are rarely meant for the public, and
+/// are checked on the real path too, so a plainly named symlink to one does not serve it either.
+///
 /// The lookups are blocking system calls made on the event loop, as nginx makes them: on a local
 /// root they hit the kernel's caches and cost less than a hop to a thread pool. The root's real
 /// path is fixed when the server starts (or at the first request once it exists).
@@ -35,23 +39,25 @@ struct FileResolver: Sendable {
     }
 
     let root: String
+    let servesDotfiles: Bool
     private let resolvedRoot: String?
 
-    init(root: String) {
+    init(root: String, servesDotfiles: Bool = false) {
         self.root = root
+        self.servesDotfiles = servesDotfiles
         self.resolvedRoot = Self.realPath(root)
     }
 
     func resolve(_ path: RequestPath) -> Outcome {
         guard let realRoot = resolvedRoot ?? Self.realPath(root) else { return .notFound }
         let candidate = path.segments.isEmpty ? realRoot : realRoot + "/" + path.relativePath
-        switch Self.openInside(candidate, realRoot: realRoot) {
+        switch openInside(candidate, realRoot: realRoot) {
         case .refused(let outcome):
             return outcome
         case .opened(let descriptor, let status) where Self.isDirectory(status):
             close(descriptor)
             guard path.hasTrailingSlash else { return .redirectToDirectory }
-            let indexOpening = Self.openInside(candidate + "/index.html", realRoot: realRoot)
+            let indexOpening = openInside(candidate + "/index.html", realRoot: realRoot)
             guard case .opened(let index, let indexStatus) = indexOpening else { return .notFound }
             return Self.served(index, indexStatus, name: "index.html")
         case .opened(let descriptor, let status):
@@ -84,9 +90,21 @@ struct FileResolver: Sendable {
         case refused(Outcome)
     }
 
-    private static func openInside(_ candidate: String, realRoot: String) -> Opening {
-        guard let real = realPath(candidate) else { return .refused(outcome(forErrno: errno)) }
-        guard isInside(real, root: realRoot) else { return .refused(.notFound) }
+    private func openInside(_ candidate: String, realRoot: String) -> Opening {
+        // Both the path asked for and the one the links lead to: either may name the dotfile.
+        guard servesDotfiles || !Self.hasDotSegment(candidate, below: realRoot) else { return .refused(.notFound) }
+        guard let real = Self.realPath(candidate) else { return .refused(Self.outcome(forErrno: errno)) }
+        guard Self.isInside(real, root: realRoot) else { return .refused(.notFound) }
+        guard servesDotfiles || !Self.hasDotSegment(real, below: realRoot) else { return .refused(.notFound) }
+        return Self.openFile(real)
+    }
+
+    /// Whether a segment of `path` below `root` (a prefix of it) starts with a dot.
+    static func hasDotSegment(_ path: String, below root: String) -> Bool {
+        path.utf8.dropFirst(root.utf8.count).split(separator: UInt8(ascii: "/")).contains { $0.first == UInt8(ascii: ".") }
+    }
+
+    private static func openFile(_ real: String) -> Opening {
         let descriptor = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
         guard descriptor >= 0 else { return .refused(outcome(forErrno: errno)) }
         var status = stat()

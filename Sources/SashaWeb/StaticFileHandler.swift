@@ -125,7 +125,7 @@ final class StaticFileHandler: ChannelInboundHandler {
         case .forbidden:
             respond(.forbidden, "forbidden\n", to: head, context: context)
         case .redirectToDirectory:
-            let location = [("Location", Self.withTrailingSlash(head.uri))]
+            let location = [("Location", DirectoryRedirect.location(for: path, target: head.uri))]
             respond(.movedPermanently, "moved permanently\n", to: head, extra: location, context: context)
         case .file(let file):
             sendFile(file, to: head, context: context)
@@ -274,12 +274,6 @@ final class StaticFileHandler: ChannelInboundHandler {
     static func pathOnly(_ target: String) -> Substring {
         let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? target.endIndex
         return target[..<end]
-    }
-
-    /// `/dir?x=1` → `/dir/?x=1`: the redirect keeps the query, as nginx does.
-    static func withTrailingSlash(_ target: String) -> String {
-        let path = pathOnly(target)
-        return path + "/" + target[path.endIndex...]
     }
 }
 

@@ -54,7 +54,7 @@ public final class StaticFileServer: Sendable {
         let counter = RequestCounter()
         let connections = ConnectionRegistry()
         let site = ServedSite(
-            resolver: FileResolver(root: configuration.root),
+            resolver: FileResolver(root: configuration.root, servesDotfiles: configuration.servesDotfiles),
             servedBy: configuration.address.description,
             healthPath: configuration.healthPath,
             maxDiscardedBodyBytes: configuration.maxDiscardedBodyBytes,

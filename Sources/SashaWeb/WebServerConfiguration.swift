@@ -24,6 +24,9 @@ public struct WebServerConfiguration: Sendable, Equatable {
     public var backlog: Int32
     /// `service.max_age_s`: `Cache-Control: max-age` on every file answer; nil sends none.
     public var maxAgeSeconds: Int?
+    /// `service.dotfiles`: whether names starting with `.` (`.git`, `.env`) are served; they
+    /// answer 404 by default (`FileResolver`).
+    public var servesDotfiles: Bool
 
     public init(
         root: String,
@@ -34,8 +37,10 @@ public struct WebServerConfiguration: Sendable, Equatable {
         maxDiscardedBodyBytes: Int = 64 * 1024,
         idleTimeoutSeconds: Int64 = 60,
         backlog: Int32 = 1024,
-        maxAgeSeconds: Int? = nil
+        maxAgeSeconds: Int? = nil,
+        servesDotfiles: Bool = false
     ) {
+        self.servesDotfiles = servesDotfiles
         self.maxAgeSeconds = maxAgeSeconds
         self.root = root
         self.address = address

@@ -544,9 +544,10 @@ struct L4LabTests {
         let servers = ["s1", "s2", "s3"]
         let addresses = (dispatchers + servers).map { lab.address($0) }
         let nodes = dispatchers.map { "  \(lab.address($0)): { serve: \(dispatchersServe) }" } + servers.map { "  \(lab.address($0)): { dispatch: false }" }
+        let key = try cluster.ringKey()
         let yaml = """
             cluster: { name: lab, vip: \(lab.vip), ports: [80] }
-            ring: { port: 7680, members: [\(addresses.joined(separator: ", "))], \(timing), insecure: true }
+            ring: { port: 7680, members: [\(addresses.joined(separator: ", "))], \(timing), \(key) }
             control: { dir: \(cluster.controlDir) }
             plugins: { paths: [\(PackagePaths.buildProducts)] }
             dispatch: { strategy: \(strategy), policy: round-robin, strategy_options: { \(options) } }

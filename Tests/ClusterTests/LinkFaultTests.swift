@@ -23,7 +23,7 @@ extension ClusterSuite {
             // Only loopback in the namespace: 198.18.5.1 has no route (ENETUNREACH).
             let config = try cluster.folder.write("unroutable.yaml", """
                 cluster: { name: unroutable, vip: 127.0.0.100, ports: [8080] }
-                ring: { port: 7595, members: [127.0.0.1, 198.18.5.1], \(Self.timing), insecure: true }
+                ring: { port: 7595, members: [127.0.0.1, 198.18.5.1], \(Self.timing), \(cluster.ringKey()) }
                 control: { dir: \(cluster.controlDir) }
                 """)
             let process = Process()
@@ -61,7 +61,7 @@ extension ClusterSuite {
             let (first, second, third) = (lab.addresses[0], lab.addresses[1], lab.addresses[2])
             let config = try cluster.folder.write("flap.yaml", """
                 cluster: { name: flap, vip: 198.18.0.100, ports: [80] }
-                ring: { port: 7596, members: [\(lab.addresses.joined(separator: ", "))], interface: eth0, \(Self.timing), insecure: true }
+                ring: { port: 7596, members: [\(lab.addresses.joined(separator: ", "))], interface: eth0, \(Self.timing), \(cluster.ringKey()) }
                 control: { dir: \(cluster.controlDir) }
                 plugins: { paths: [\(PackagePaths.buildProducts)] }
                 dispatch: { strategy: l7, policy: round-robin }

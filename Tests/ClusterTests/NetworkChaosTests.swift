@@ -130,7 +130,7 @@ struct NetworkChaosTests {
         let nodes = ["d1", "d2"].map { "  \(lab.address($0)): { serve: false }" } + ["s1", "s2", "s3"].map { "  \(lab.address($0)): { dispatch: false }" }
         return try cluster.folder.write("chaos-\(strategy).yaml", """
             cluster: { name: chaos, vip: \(lab.vip), ports: [80] }
-            ring: { port: 7700, members: [\(members.map { lab.address($0) }.joined(separator: ", "))], interface: eth0, insecure: true }
+            ring: { port: 7700, members: [\(members.map { lab.address($0) }.joined(separator: ", "))], interface: eth0, \(cluster.ringKey()) }
             control: { dir: \(cluster.controlDir) }
             plugins: { paths: [\(PackagePaths.buildProducts)] }
             dispatch: { strategy: \(strategy), policy: round-robin, strategy_options: \(options) }

@@ -30,6 +30,16 @@ final class TestCluster {
                                                                  security: security, controlDir: controlDir))
     }
 
+    /// `key_file: PATH` for a ring off loopback (a lab of namespaces), where `insecure: true` is
+    /// refused: a fresh key in the cluster's folder, written once.
+    func ringKey() throws -> String {
+        let path = folder.file("ring.key")
+        if access(path, F_OK) != 0 {
+            try RingKey.generate().write(to: path, replacing: false)
+        }
+        return "key_file: \(path)"
+    }
+
     static func yaml(port: Int, members: [String], timing: Timing, security: String, controlDir: String,
                      metrics: String? = nil) -> String {
         """

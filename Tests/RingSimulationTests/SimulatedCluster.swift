@@ -97,6 +97,8 @@ final class SimulatedCluster {
 
     /// With a trace, the last events in words (only for replaying a failed seed: it costs).
     var trace: TraceLog?
+    /// While not nil, every datagram put on the network, as an eavesdropper records it.
+    var recording: [(bytes: [UInt8], from: IPv4Address, to: IPv4Address)]?
 
     init(addresses: [IPv4Address], canDispatch: [Bool], timing: RingTiming, network: NetworkProfile, key: [UInt8],
          random: inout SimRandom) {
@@ -148,7 +150,7 @@ final class SimulatedCluster {
 
     private func deliver(to host: Int, from source: IPv4Address, bytes: [UInt8]) {
         guard let sender = index(of: source), hosts[sender].group == hosts[host].group else {
-            trace?.add(now, "drop \(source)->\(hosts[host].address) (partition) \(describe(bytes))")
+            trace?.add(now, "drop \(source)->\(hosts[host].address) (partition) \(describe(bytes, to: hosts[host].address))")
             return
         }
         switch hosts[host].state {
@@ -157,7 +159,7 @@ final class SimulatedCluster {
         case .frozen:
             if hosts[host].socketBuffer.count < socketBufferLimit { hosts[host].socketBuffer.append((bytes, source)) }
         case .running:
-            trace?.addDelivery(now, from: source, to: hosts[host].address, describe(bytes))
+            trace?.addDelivery(now, from: source, to: hosts[host].address, describe(bytes, to: hosts[host].address))
             let local = localTime(host)
             effects.removeAll(keepingCapacity: true)
             hosts[host].machine?.receive(bytes, from: source, now: local, into: &effects)
@@ -191,7 +193,7 @@ final class SimulatedCluster {
             case let .send(bytes, to):
                 transmit(bytes, from: host, to: to)
             case let .broadcast(bytes):
-                trace?.add(now, "\(address) broadcasts \(describe(bytes))")
+                trace?.add(now, "\(address) broadcasts \(describe(bytes, to: address))")
                 for target in hosts[host].machine!.broadcastTargets { transmit(bytes, from: host, to: target) }
             case let .viewChanged(view, elapsed):
                 trace?.add(now, "\(address) view \(describe(view)) cause \(view.cause)" + (elapsed.map { " after \($0 / 1000) µs" } ?? ""))
@@ -240,10 +242,11 @@ final class SimulatedCluster {
 
     private func transmit(_ bytes: [UInt8], from host: Int, to destination: IPv4Address) {
         datagramsSent += 1
+        recording?.append((bytes, hosts[host].address, destination))
         guard let target = index(of: destination) else { return }
         guard hosts[target].group == hosts[host].group else { return }
         if network.lossRate > 0, random.chance(network.lossRate) {
-            trace?.add(now, "lost \(hosts[host].address)->\(destination) \(describe(bytes))")
+            trace?.add(now, "lost \(hosts[host].address)->\(destination) \(describe(bytes, to: destination))")
             return
         }
         queue.push(.deliver(to: target, from: hosts[host].address, bytes: bytes), at: now + delay())
@@ -257,6 +260,12 @@ final class SimulatedCluster {
         return random.uint64(network.minimumDelay...upper)
     }
 
+    /// Puts `bytes` on the network to `host` as if `source` sent it now, arriving after `delay`:
+    /// an attacker on the link replaying what it recorded.
+    func inject(_ bytes: [UInt8], from source: IPv4Address, to host: Int, after delay: UInt64) {
+        queue.push(.deliver(to: host, from: source, bytes: bytes), at: now + delay)
+    }
+
     // MARK: Faults and repairs
 
     /// Starts a fresh process on a host that is down (first boot or restart).
@@ -268,7 +277,9 @@ final class SimulatedCluster {
         let configuration = RingMachine.Configuration(address: hosts[host].address, canDispatch: hosts[host].canDispatch,
                                                       timing: timing, codec: codec, seeds: seeds)
         // A restarted process reads a later wall clock than its previous run (time went on).
-        var machine = RingMachine(configuration: configuration, now: localTime(host), wallClockMicroseconds: wallClock(host))
+        // A new random epoch per process, drawn from the seed.
+        var machine = RingMachine(configuration: configuration, now: localTime(host), wallClockMicroseconds: wallClock(host),
+                                  epoch: UInt32(random.uint64(1...UInt64(UInt32.max))))
         trace?.add(now, "START \(hosts[host].address)\(hosts[host].starts > 1 ? " (restart)" : "")")
         effects.removeAll(keepingCapacity: true)
         machine.start(now: localTime(host), into: &effects)
@@ -363,8 +374,9 @@ final class SimulatedCluster {
         return "ring \(view.ring % 1_000_000_000) v\(view.version) [\(members)] dispatcher \(view.dispatcher.map { "\($0)" } ?? "none")"
     }
 
-    func describe(_ bytes: [UInt8]) -> String {
-        guard trace != nil, let packet = try? codec.open(bytes) else { return "" }
+    /// `receiver`: where it went (a broadcast opens anywhere; the tag of a unicast holds it).
+    func describe(_ bytes: [UInt8], to receiver: IPv4Address) -> String {
+        guard trace != nil, let packet = try? codec.open(bytes, receiver: receiver) else { return "" }
         let kinds = packet.messages.map { message -> String in
             switch message.body {
             case .heartbeat: "heartbeat"
@@ -376,6 +388,8 @@ final class SimulatedCluster {
             case .sync: "sync"
             case .health: "health"
             case .cluster: "cluster"
+            case .challenge: "challenge"
+            case .answer: "answer"
             }
         }
         return "ring \(packet.ring % 1_000_000_000) " + kinds.joined(separator: "+")
@@ -415,7 +429,7 @@ final class TraceLog {
 
     func addDelivery(_ time: UInt64, from: IPv4Address, to: IPv4Address, _ what: String) {
         // Heartbeats, joins and beacons are the bulk; their senders' broadcasts are traced instead.
-        guard heartbeats || ["view(", "purge(", "merge(", "sync", "health", "cluster"].contains(where: what.contains) else { return }
+        guard heartbeats || ["view(", "purge(", "merge(", "sync", "health", "cluster", "challenge", "answer"].contains(where: what.contains) else { return }
         add(time, "\(from)->\(to) \(what)")
     }
 

@@ -46,7 +46,7 @@ extension ConfigTests {
         @Test("an unknown key with nothing close lists the valid keys")
         func unknownKeyListsValidKeys() {
             #expect(problems(minimal + "service: { colour: red }\n")
-                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health, max_age_s"])
+                == ["test.yaml:3:12: unknown key 'colour' in service; valid keys are port, root, external_port, health, max_age_s, dotfiles"])
         }
 
         @Test("a duplicated key is reported at its second occurrence, naming the first")
@@ -126,6 +126,26 @@ extension ConfigTests {
                 "test.yaml:1:48: cluster.ports is empty; list at least one, e.g. ports: [80, 443]",
                 "test.yaml:2:18: ring.members is empty; list at least one, e.g. members: [10.0.0.1, 10.0.0.2]",
             ])
+        }
+
+        @Test("ring.insecure on a ring with a member off loopback is refused at the key, naming the member and the fix")
+        func insecureOffLoopback() {
+            #expect(problems("""
+                cluster: { name: demo, vip: 127.0.0.100, ports: [80] }
+                ring: { members: [127.0.0.1, 10.0.0.2], insecure: true }
+                """) == [
+                "test.yaml:2:51: ring.insecure: true is allowed only when every ring member is a loopback address "
+                    + "(127.0.0.0/8), and 10.0.0.2 is not; create a key with `sasha keygen --out ring.key`, copy it to "
+                    + "every member and set ring.key_file: ring.key instead",
+            ])
+            #expect(problems("""
+                cluster: { name: demo, vip: 127.0.0.100, ports: [80] }
+                ring: { members: [127.0.0.1, 127.0.0.2], insecure: true }
+                """) == [])
+            #expect(problems("""
+                cluster: { name: demo, vip: 10.0.0.100, ports: [80] }
+                ring: { members: [10.0.0.1, 10.0.0.2], insecure: false }
+                """) == [])
         }
 
         // MARK: types and values

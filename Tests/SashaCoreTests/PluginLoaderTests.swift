@@ -1,5 +1,5 @@
 import Foundation
-import SashaCore
+@testable import SashaCore
 import SashaSDK
 import SashaTestSupport
 import Testing
@@ -129,6 +129,35 @@ struct PluginLoaderTests {
         #expect(refusal.reason.contains("writable by its group"))
     }
 
+    @Test("a folder above the plugin folder that anyone can write to is refused, as sshd's StrictModes would, naming it")
+    func refusesWritableAncestor() throws {
+        let folder = try TemporaryFolder()
+        let above = real(try folder.subfolder("above"))
+        let plugins = try folder.subfolder("above/plugins")
+        try CPluginFixture(name: "below").build(at: plugins + "/libbelow.so")
+        chmod(above, 0o777)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [plugins]).load(name: "below", kind: .policy)))
+        #expect(refusal.path == above, "\(refusal)")
+        #expect(refusal.reason.contains("writable by anyone"), "\(refusal)")
+        #expect(refusal.fix == "run 'chmod go-w \(above)'")
+        // Sticky, like /tmp: others cannot rename what is not theirs.
+        chmod(above, 0o1777)
+        #expect((try? PluginLoader(searchPaths: [plugins]).load(name: "below", kind: .policy).get())?.name == "below")
+    }
+
+    @Test("a folder above the plugin folder owned by another user is refused")
+    func refusesForeignAncestor() throws {
+        try #require(geteuid() == 0, "changing a folder's owner needs root; the test suite runs as root in CI")
+        let folder = try TemporaryFolder()
+        let above = real(try folder.subfolder("theirs"))
+        let plugins = try folder.subfolder("theirs/plugins")
+        try CPluginFixture(name: "guest").build(at: plugins + "/libguest.so")
+        #expect(chown(above, 65534, 65534) == 0)
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [plugins]).load(name: "guest", kind: .policy)))
+        #expect(refusal.path == above, "\(refusal)")
+        #expect(refusal.reason.contains("owned by uid 65534"), "\(refusal)")
+    }
+
     @Test("a file owned by another user is refused")
     func refusesForeignOwner() throws {
         try #require(geteuid() == 0, "changing a file's owner needs root; the test suite runs as root in CI")
@@ -175,6 +204,34 @@ struct PluginLoaderTests {
         #expect(refusal.reason.contains("cannot be loaded"))
     }
 
+    @Test("a name that climbs out of the plugin folders (as a ring member could send it) is refused before any file is opened")
+    func refusesPathLikeName() throws {
+        let folder = try TemporaryFolder()
+        let plugins = try folder.subfolder("plugins")
+        // A real library one folder up: `plugins/../evil.so` is what the old "\(name).so" reached.
+        let evil = try CPluginFixture(name: "evil").build(at: folder.file("evil.so"))
+        let loader = PluginLoader(searchPaths: [plugins])
+        for name in ["../evil", "/\(folder.path)/evil", "Evil", "", ".hidden", String(repeating: "a", count: 129)] {
+            let refusal = try #require(refusalOf(loader.load(name: name, kind: .policy)), "\(name)")
+            #expect(refusal.reason.contains("not a valid policy plugin name"), "\(name): \(refusal)")
+        }
+        // dlopen with RTLD_NOLOAD answers only for a library already in the process: never opened.
+        #expect(dlopen(evil, RTLD_NOW | RTLD_NOLOAD) == nil, "the loader opened \(evil)")
+    }
+
+    @Test("a live policy swap to a path-like name is refused by the member's factory, with the loader's reason")
+    func swapFactoryRefusesPathLikeName() throws {
+        let folder = try TemporaryFolder()
+        let plugins = try folder.subfolder("plugins")
+        _ = try CPluginFixture(name: "swapped").build(at: folder.file("swapped.so"))
+        let factory = StrategyRunner.policyFactory(PluginLoader(searchPaths: [plugins]))
+        guard case .failure(let refusal) = factory("../swapped", .object([:])) else {
+            Issue.record("a swap to ../swapped was accepted")
+            return
+        }
+        #expect(refusal.description.contains("not a valid policy plugin name"), "\(refusal)")
+    }
+
     @Test("the five built-in policies load from the build folder")
     func loadsBuiltInPolicies() throws {
         let loader = PluginLoader(searchPaths: [PackagePaths.buildProducts])
@@ -184,6 +241,13 @@ struct PluginLoaderTests {
             #expect(plugin.toolchain == swiftToolchain)
             #expect(!plugin.summary.isEmpty)
         }
+    }
+
+    /// The path as the loader names a folder above: symbolic links and doubled slashes resolved.
+    private func real(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func refusalOf(_ result: Result<LoadedPlugin, PluginRefusal>) -> PluginRefusal? {

@@ -28,23 +28,31 @@ import Testing
 
     @Test func strangersStaleRingsAndSpoofsAreCounted() {
         var ring = formedPair()
-        let two = RingHarness.address(2), three = RingHarness.address(3)
+        let one = RingHarness.address(1), two = RingHarness.address(2), three = RingHarness.address(3)
         let stranger = RingCodec(key: Array(repeating: 2, count: 32))
-        let heartbeat = [RingMessage(origin: three, body: .heartbeat(rotation: 1, viewVersion: 1))]
-        let badTag = stranger.seal(RingPacket(sender: three, sequence: 5, ring: 1, messages: heartbeat))
-        let stale = ring.codec.seal(RingPacket(sender: three, sequence: 6, ring: 12345, messages: heartbeat))
-        let spoofed = ring.codec.seal(RingPacket(sender: RingHarness.address(1), sequence: .max, ring: 1, messages: heartbeat))
+        let heartbeat = [RingMessage(origin: one, body: .heartbeat(viewDigest: 1, viewVersion: 1))]
+        let epochOfOne = ring.machines[one]!.freshness.ownEpoch
+        let badTag = stranger.seal(RingPacket(sender: three, epoch: 1, sequence: 5, ring: 1, messages: heartbeat))
+        // Member 1's own epoch and its next sequence (so that it is fresh), but another ring: stale.
+        let next = ring.machines[one]!.sequence + 1
+        let stale = ring.codec.seal(RingPacket(sender: one, epoch: epochOfOne, sequence: next, ring: 12345, messages: heartbeat))
+        let spoofed = ring.codec.seal(RingPacket(sender: one, epoch: epochOfOne, sequence: .max, ring: 1, messages: heartbeat))
+        // A key holder nobody has verified: challenged, its packet not read.
+        let unverified = ring.codec.seal(RingPacket(sender: three, epoch: 3, sequence: 1, ring: 1, messages: heartbeat))
+        let unverifiedBefore = ring.machines[two]!.counters.droppedUnverified  // the joins before the handshakes
         ring.with(2) { machine, now, effects in
             machine.receive(badTag, from: three, now: now, into: &effects)
-            machine.receive(stale, from: three, now: now, into: &effects)
+            machine.receive(stale, from: one, now: now, into: &effects)
             machine.receive(spoofed, from: three, now: now, into: &effects)
             machine.receive([1, 2, 3], from: three, now: now, into: &effects)
+            machine.receive(unverified, from: three, now: now, into: &effects)
         }
         let counters = ring.machines[two]!.counters
         #expect(counters.droppedBadTag == 1)
         #expect(counters.droppedStaleRing == 1)
         #expect(counters.droppedSpoofed == 1)
         #expect(counters.droppedMalformed == 1)
+        #expect(counters.droppedUnverified == unverifiedBefore + 1)
         ring.run(milliseconds: 500)
         #expect(ring.members(2) == [1, 2])
     }

@@ -20,10 +20,19 @@ struct RingHarness {
 
     init(seeds: [UInt32]) { self.seeds = seeds.map(Self.address) }
 
-    mutating func start(_ last: UInt32, canDispatch: Bool = true) {
+    /// Each start draws the next epoch, as a restarted process draws a new random one.
+    var epochsDrawn: UInt32 = 0
+
+    /// Every datagram delivered while not nil, in order (to replay it later).
+    var recording: [(bytes: [UInt8], from: IPv4Address, to: IPv4Address)]?
+
+    /// - Parameter clockBehind: how far this host's wall clock is behind the others', in µs.
+    mutating func start(_ last: UInt32, canDispatch: Bool = true, clockBehind: UInt64 = 0) {
         let address = Self.address(last)
+        epochsDrawn += 1
         var machine = RingMachine(configuration: .init(address: address, canDispatch: canDispatch, timing: timing, codec: codec, seeds: seeds),
-                                  now: now, wallClockMicroseconds: 1_800_000_000_000_000 + now / 1000)
+                                  now: now, wallClockMicroseconds: 1_800_000_000_000_000 + now / 1000 - clockBehind,
+                                  epoch: 0x5EED_0000 | epochsDrawn)
         var effects: [RingEffect] = []
         machine.start(now: now, into: &effects)
         machines[address] = machine
@@ -63,6 +72,7 @@ struct RingHarness {
             inFlight.removeAll { $0.at <= now }
             for datagram in due where reachable(datagram.from, datagram.to) {
                 guard machines[datagram.to] != nil else { continue }
+                recording?.append((datagram.bytes, datagram.from, datagram.to))
                 var effects: [RingEffect] = []
                 machines[datagram.to]!.receive(datagram.bytes, from: datagram.from, now: now, into: &effects)
                 route(effects, from: datagram.to)

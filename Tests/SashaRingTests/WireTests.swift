@@ -8,11 +8,11 @@ import Testing
     let two = IPv4Address(0x7F00_0002)
 
     @Test func heartbeatPacketFitsIn64Bytes() throws {
-        let packet = RingPacket(sender: one, sequence: 42, ring: 1_700_000_000_000_000,
-                                messages: [RingMessage(origin: one, body: .heartbeat(rotation: 9, viewVersion: 3))])
+        let packet = RingPacket(sender: one, epoch: 0xDEAD_BEEF, sequence: 42, ring: 1_700_000_000_000_000,
+                                messages: [RingMessage(origin: one, body: .heartbeat(viewDigest: 9, viewVersion: 3))])
         let bytes = codec.seal(packet)
-        #expect(bytes.count == 60)
-        #expect(try codec.open(bytes) == packet)
+        #expect(bytes.count == 64)
+        #expect(try codec.open(bytes, receiver: two) == packet)
     }
 
     @Test func everyMessageRoundTrips() throws {
@@ -21,7 +21,7 @@ import Testing
             RingMember(address: one, id: 1, canDispatch: false),
         ])
         let bodies: [RingMessage.Body] = [
-            .heartbeat(rotation: .max, viewVersion: 1),
+            .heartbeat(viewDigest: .max, viewVersion: 1),
             .join(JoinRequest(canDispatch: true, healthy: false, isDispatcher: true, previousRing: 77)),
             .purge(ring: 12, suspect: two),
             .view(view), .merge(view),
@@ -29,33 +29,44 @@ import Testing
             .sync, .health(healthy: false, canDispatch: true), .health(healthy: true, canDispatch: true),
             .health(healthy: true, canDispatch: false), .health(healthy: false, canDispatch: false),
             .cluster(channel: 3, payload: [1, 2, 3]), .cluster(channel: 0, payload: []),
+            .challenge(nonce: 0x1234_5678_9ABC_DEF0), .answer(nonce: .max),
         ]
-        let packet = RingPacket(sender: one, sequence: 1, ring: 99, messages: bodies.enumerated().map {
+        let packet = RingPacket(sender: one, epoch: 1, sequence: 1, ring: 99, messages: bodies.enumerated().map {
             RingMessage(origin: one, destination: $0.offset.isMultiple(of: 2) ? nil : two, hops: UInt8($0.offset), body: $0.element)
         })
-        #expect(try codec.open(codec.seal(packet)) == packet)
+        #expect(try codec.open(codec.seal(packet), receiver: two) == packet)
     }
 
     @Test func aChangedByteOrAnotherKeyFailsTheTag() {
-        let bytes = codec.seal(RingPacket(sender: one, sequence: 1, ring: 5, messages: [RingMessage(origin: one, body: .sync)]))
+        let bytes = codec.seal(RingPacket(sender: one, epoch: 9, sequence: 1, ring: 5, messages: [RingMessage(origin: one, body: .sync)]))
         for index in bytes.indices {
             var tampered = bytes
             tampered[index] ^= 0x40
-            #expect(throws: RingCodec.OpenError.badTag) { try codec.open(tampered) }
+            #expect(throws: RingCodec.OpenError.badTag) { try codec.open(tampered, receiver: two) }
         }
-        #expect(throws: RingCodec.OpenError.badTag) { try RingCodec.insecure.open(bytes) }
+        #expect(throws: RingCodec.OpenError.badTag) { try RingCodec.insecure.open(bytes, receiver: two) }
+    }
+
+    @Test func aPacketSealedForOneMemberFailsTheTagAtAnother() throws {
+        let packet = RingPacket(sender: one, epoch: 5, sequence: 8, ring: 5, messages: [RingMessage(origin: one, body: .sync)])
+        let forTwo = codec.seal(packet, to: two)
+        #expect(try codec.open(forTwo, receiver: two).addressed)
+        // Its sequence is new to member 3, which never saw it: only the tag keeps it out there.
+        #expect(throws: RingCodec.OpenError.badTag) { try codec.open(forTwo, receiver: IPv4Address(0x7F00_0003)) }
+        // Sealed for everyone, anyone opens it.
+        #expect(try codec.open(codec.seal(packet), receiver: IPv4Address(0x7F00_0003)).addressed == false)
     }
 
     @Test func shortOrOversizedDatagramsAreMalformed() {
-        #expect(throws: RingCodec.OpenError.malformed(.truncated)) { try codec.open([UInt8](repeating: 0, count: 39)) }
-        #expect(throws: RingCodec.OpenError.malformed(.tooLarge)) { try codec.open([UInt8](repeating: 0, count: 20_000)) }
+        #expect(throws: RingCodec.OpenError.malformed(.truncated)) { try codec.open([UInt8](repeating: 0, count: 39), receiver: two) }
+        #expect(throws: RingCodec.OpenError.malformed(.tooLarge)) { try codec.open([UInt8](repeating: 0, count: 20_000), receiver: two) }
     }
 
     /// Well-tagged nonsense (a member with the key and a bug) is still refused, field by field.
     @Test func wellTaggedNonsenseIsMalformed() {
-        func sealed(_ body: [UInt8]) -> [UInt8] {
-            var bytes: [UInt8] = [1, 1, 0, 0, 127, 0, 0, 1] + [UInt8](repeating: 0, count: 7) + [1] + [UInt8](repeating: 0, count: 8)
-            bytes += body
+        func sealed(_ body: [UInt8], epoch: [UInt8] = [0, 0, 0, 1], version: UInt8 = 2) -> [UInt8] {
+            var bytes: [UInt8] = [version, 1, 0, 0, 127, 0, 0, 1] + epoch + [UInt8](repeating: 0, count: 7) + [1]
+            bytes += [UInt8](repeating: 0, count: 8) + body
             return codec.seal(bytes: bytes)
         }
         let cases: [[UInt8]] = [
@@ -66,8 +77,13 @@ import Testing
             [4, 0, 0, 20, 127, 0, 0, 1, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 20),  // view of ring 0
         ]
         for body in cases {
-            #expect(throws: RingCodec.OpenError.self) { try codec.open(sealed(body)) }
+            #expect(throws: RingCodec.OpenError.self) { try codec.open(sealed(body), receiver: two) }
         }
+        let sync: [UInt8] = [7, 0, 0, 0, 127, 0, 0, 1, 0, 0, 0, 0]
+        #expect(throws: Never.self) { try codec.open(sealed(sync), receiver: two) }
+        #expect(throws: RingCodec.OpenError.malformed(.invalidField("epoch 0"))) { try codec.open(sealed(sync, epoch: [0, 0, 0, 0]), receiver: two) }
+        // A version 1 packet (no epoch) is refused whole, not read with its fields shifted.
+        #expect(throws: RingCodec.OpenError.malformed(.badVersion(1))) { try codec.open(sealed(sync, version: 1), receiver: two) }
     }
 
     @Test func viewMembersMustBeInAddressOrder() {

@@ -190,6 +190,8 @@ start() {
     lab_env
     local config; config=$(realpath "${args[0]}")
     [[ -x "$SASHA" ]] || die "no sasha at $SASHA: swift build, or set SASHA=path"
+    # The lab's configs name this key: a ring off loopback may not run without one.
+    [[ -f /tmp/sasha-lab.key ]] || "$SASHA" keygen --out /tmp/sasha-lab.key >/dev/null
     local host address variable
     for host in $LAB_MEMBERS; do
         variable="LAB_${host}_ADDRESS"; address=${!variable}

@@ -75,6 +75,13 @@ struct ConfigBuilder {
         }
         let keyFile = section.value("key_file").flatMap { reader.text($0, section.path("key_file")) }
         let insecure = section.value("insecure").flatMap { reader.bool($0, section.path("insecure")) } ?? false
+        if insecure, let node = section.value("insecure"), let outside = members?.first(where: { !$0.isLoopback }) {
+            // Without a key anyone who can send UDP to a member speaks for the ring (joins, purges,
+            // views that move the VIP); only loopback addresses are out of everyone else's reach.
+            reader.report("ring.insecure: true is allowed only when every ring member is a loopback address (127.0.0.0/8), "
+                          + "and \(outside) is not; create a key with `sasha keygen --out ring.key`, copy it to every "
+                          + "member and set ring.key_file: ring.key instead", at: node)
+        }
         guard let members else { return nil }
         return SashaConfig.Ring(port: port, members: members, interface: interface, heartbeatMs: heartbeat,
                                 tokenTimeoutMs: tokenTimeout, broadcastTimeoutMs: broadcastTimeout,
@@ -125,7 +132,7 @@ struct ConfigBuilder {
     }
 
     private func readService(_ top: ConfigSection) -> SashaConfig.Service {
-        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, external_port, health, max_age_s)")
+        let section = top.section("service", known: ConfigKeys.service, contents: "keys (port, root, external_port, health, max_age_s, dotfiles)")
         let port = section.value("port").flatMap { reader.port($0, section.path("port")) } ?? SashaConfig.Service.defaultPort
         let root = section.value("root").flatMap { reader.text($0, section.path("root")) }
         let externalPort = section.value("external_port").flatMap { reader.port($0, section.path("external_port")) }
@@ -147,8 +154,9 @@ struct ConfigBuilder {
         let maxAge = section.value("max_age_s").flatMap {
             reader.integer($0, section.path("max_age_s"), in: 0...31_536_000, unit: "seconds")
         }
+        let dotfiles = section.value("dotfiles").flatMap { reader.bool($0, section.path("dotfiles")) } ?? false
         return SashaConfig.Service(port: port, root: root, externalPort: externalPort, health: health ?? SashaConfig.Service.defaultHealth,
-                                   maxAgeSeconds: maxAge)
+                                   maxAgeSeconds: maxAge, dotfiles: dotfiles)
     }
 
     // MARK: lists

@@ -10,7 +10,7 @@ enum ConfigKeys {
     static let control = ["dir", "metrics"]
     static let plugins = ["paths"]
     static let dispatch = ["strategy", "policy", "strategy_options", "policy_options"]
-    static let service = ["port", "root", "external_port", "health", "max_age_s"]
+    static let service = ["port", "root", "external_port", "health", "max_age_s", "dotfiles"]
     static let node = ["dispatch", "serve", "weight", "tags"]
 
     /// Longest timing a millisecond key accepts: an hour.

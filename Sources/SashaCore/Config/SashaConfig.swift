@@ -163,10 +163,14 @@ public struct SashaConfig: Sendable {
         public var health: String
         /// `Cache-Control: max-age` the embedded web server sends with files; nil sends none.
         public var maxAgeSeconds: Int?
+        /// Whether the embedded web server serves names starting with `.` (off by default:
+        /// `.git`, `.env` and the like are rarely meant for the public).
+        public var dotfiles: Bool
 
         public init(port: UInt16 = defaultPort, root: String? = nil, externalPort: UInt16? = nil, health: String = defaultHealth,
-                    maxAgeSeconds: Int? = nil) {
+                    maxAgeSeconds: Int? = nil, dotfiles: Bool = false) {
             self.maxAgeSeconds = maxAgeSeconds
+            self.dotfiles = dotfiles
             self.port = port
             self.root = root
             self.externalPort = externalPort

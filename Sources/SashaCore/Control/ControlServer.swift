@@ -7,12 +7,22 @@ import SashaSDK
 /// then the connection closes. Requests: `{"command": "status"}`. Everything runs on the ring's
 /// event loop, so a status is read from the machine without a lock.
 enum ControlServer {
-    static func bind(_ socket: ControlSocketPath, group: any EventLoopGroup, responder: ControlResponder)
-        -> EventLoopFuture<any Channel> {
+    /// Binds `socket`; every connection is first checked against `daemonUser` (`ControlPeer`).
+    static func bind(_ socket: ControlSocketPath, group: any EventLoopGroup, responder: ControlResponder,
+                     daemonUser: uid_t = geteuid()) -> EventLoopFuture<any Channel> {
         ServerBootstrap(group: group)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ControlHandler(responder: responder))
+                // The peer's credentials decide the pipeline before any byte of it is read.
+                ControlPeer.user(of: channel).flatMapThrowing { uid in
+                    var refusal = "cannot tell who connected to the control socket (SO_PEERCRED); refused"
+                    if let uid {
+                        guard let problem = ControlPeer.refusal(uid: uid, daemonUser: daemonUser) else {
+                            try channel.pipeline.syncOperations.addHandler(ControlHandler(responder: responder))
+                            return
+                        }
+                        refusal = problem
+                    }
+                    try channel.pipeline.syncOperations.addHandler(RefusedControlPeer(message: refusal))
                 }
             }
             .bind(unixDomainSocketPath: socket.path)

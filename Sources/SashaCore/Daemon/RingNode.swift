@@ -50,7 +50,10 @@ public final class RingNode: @unchecked Sendable {
         self.address = configuration.address
         self.port = port
         self.link = link
-        self.machine = RingMachine(configuration: configuration, now: Clocks.monotonic(), wallClockMicroseconds: Clocks.wallMicroseconds())
+        // A new epoch for every start, from the system's random source: peers verify it with a
+        // challenge, so no recording of an earlier run is taken for this one (PeerFreshness).
+        self.machine = RingMachine(configuration: configuration, now: Clocks.monotonic(), wallClockMicroseconds: Clocks.wallMicroseconds(),
+                                   epoch: UInt32.random(in: 1...UInt32.max))
         self.log = RingEventLog(logger: logger)
         cutOffWindow = configuration.timing.broadcastTimeout
         self.metrics = metrics

@@ -24,7 +24,10 @@ public final class DemoCluster: @unchecked Sendable {
 
     /// Starts every member. Throws with the member and the reason when one cannot be started.
     public func start() throws {
-        try FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true)
+        // Inside control.dir, which the members refuse if their group could write to it (a
+        // umask of 002 would make it so): private from the start.
+        try FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         for member in members { try start(member) }
     }
 

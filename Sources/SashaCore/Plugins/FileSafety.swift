@@ -6,6 +6,11 @@ import Darwin
 
 /// The ownership and mode rules a plugin file and its folder must meet before the loader runs any
 /// of its code: anyone who can write to them could make the daemon run their code.
+///
+/// Every ancestor of the folder's real path counts too, as sshd's StrictModes walks up from a
+/// user's `authorized_keys`: whoever can write to `/opt` can rename `/opt/sasha` away and put a
+/// folder of their own in its place. An ancestor may be writable by others only if it is sticky
+/// (like `/tmp`), where they cannot rename what is not theirs.
 enum FileSafety {
     /// Why a plugin file is unsafe to load, or nil. Checks the file (through its links) and the
     /// folder it sits in, both as written and, when it is reached through a symbolic link, the
@@ -28,6 +33,22 @@ enum FileSafety {
                 return problem
             }
         }
+        return ancestorRefusal(of: FileManagerless.resolve(real), daemonUser: daemonUser)
+    }
+
+    /// The first ancestor of `folder` (a real path) that others could change, or nil.
+    static func ancestorRefusal(of folder: String, daemonUser: uid_t) -> PluginRefusal? {
+        guard folder.hasPrefix("/") else { return nil }  // not resolved: the folder's own stat failed above
+        var path = folder
+        while path != "/" {
+            path = Self.folder(of: path)
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                return PluginRefusal(path: path, reason: "cannot check this folder above a plugin (\(String(cString: strerror(errno))))",
+                                     fix: "make it readable by the daemon's user, or move the plugins elsewhere")
+            }
+            if let problem = problem(with: info, at: path, daemonUser: daemonUser, stickyAllowed: true) { return problem }
+        }
         return nil
     }
 
@@ -36,9 +57,9 @@ enum FileSafety {
         return folder.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : folder
     }
 
-    private static func problem(with info: stat, at path: String, daemonUser: uid_t) -> PluginRefusal? {
+    private static func problem(with info: stat, at path: String, daemonUser: uid_t, stickyAllowed: Bool = false) -> PluginRefusal? {
         let mode = info.st_mode & 0o7777
-        if mode & 0o022 != 0 {
+        if mode & 0o022 != 0 && !(stickyAllowed && mode & 0o1000 != 0) {  // 0o1000: sticky (S_ISVTX)
             return PluginRefusal(
                 path: path,
                 reason: "refused: writable by \(mode & 0o002 != 0 ? "anyone" : "its group") (mode \(String(mode, radix: 8)))",

@@ -53,8 +53,11 @@ public struct PluginLoader: Sendable {
         candidateFiles().map(load(path:))
     }
 
-    /// Finds and loads the plugin called `name`, which must be of `kind`.
+    /// Finds and loads the plugin called `name`, which must be of `kind`. Every load by name
+    /// passes here, whether the name came from the configuration, the control socket or another
+    /// member over the ring, so this is where a name that could form a path is refused.
     public func load(name: String, kind: PluginKind) -> Result<LoadedPlugin, PluginRefusal> {
+        guard PluginName.isValid(name) else { return .failure(PluginName.refusal(for: name, kind: kind)) }
         for folder in searchPaths {
             for file in ["lib\(name).so", "\(name).so"] {
                 let path = folder.hasSuffix("/") ? folder + file : folder + "/" + file

@@ -71,7 +71,7 @@ public final class MemberService: @unchecked Sendable {
         var server: StaticFileServer?
         if kind == .files, let root = service.root {
             let configuration = WebServerConfiguration(root: root, address: node, port: service.port, healthPath: service.health,
-                                                       maxAgeSeconds: service.maxAgeSeconds)
+                                                       maxAgeSeconds: service.maxAgeSeconds, servesDotfiles: service.dotfiles)
             do {
                 server = try blocking { try await StaticFileServer.start(configuration: configuration, group: group, logger: logger) }
             } catch {

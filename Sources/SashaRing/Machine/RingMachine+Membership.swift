@@ -36,7 +36,8 @@ extension RingMachine {
                 view.setState(message.origin, healthy: healthy, canDispatch: canDispatch)
                 publish(view.next(cause: .health), now: now, into: &effects)
             }
-        case .heartbeat, .cluster:
+        case .heartbeat, .cluster, .challenge, .answer:
+            // Challenges were answered on arrival, whatever the packet's verdict (`receive`).
             break
         }
     }
@@ -154,7 +155,14 @@ extension RingMachine {
         case .member:
             guard let view else { return }
             if incoming.ring == view.ring {
-                guard incoming.version > view.version else { return }
+                guard incoming.version > view.version else {
+                    // Two views of one version: two changes were made at once (a member left
+                    // while the master changed the view). The master's view wins, as a newer one.
+                    if incoming.version == view.version, view.master == address, incoming.digest != view.digest {
+                        publish(view.next(cause: .resent), now: now, into: &effects)
+                    }
+                    return
+                }
                 if incoming.contains(address) {
                     adopt(incoming, now: now, into: &effects)
                 } else {

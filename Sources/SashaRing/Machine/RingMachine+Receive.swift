@@ -1,6 +1,6 @@
 import SashaSDK
 
-/// Datagrams in: authentication, replay and staleness checks, then each message.
+/// Datagrams in: authentication, freshness and staleness checks, then each message.
 extension RingMachine {
     /// Handles one datagram that arrived from `source` (the UDP source address). Anything wrong
     /// with it is counted and dropped; nothing in a datagram can make the machine trap.
@@ -10,7 +10,7 @@ extension RingMachine {
         resume(now: now, into: &effects)
         let packet: RingPacket
         do {
-            packet = try configuration.codec.open(datagram)
+            packet = try configuration.codec.open(datagram, receiver: address)
         } catch .badTag {
             counters.droppedBadTag += 1
             return
@@ -23,23 +23,62 @@ extension RingMachine {
             return
         }
         guard packet.sender != address else { return }  // our own broadcast, looped back
-        if var window = replayWindows[packet.sender] {
-            guard window.accept(packet.sequence) else {
-                counters.droppedReplay += 1
-                return
-            }
-            replayWindows[packet.sender] = window
-        } else {
-            replayWindows[packet.sender] = ReplayWindow(first: packet.sequence)
+        // Challenges are answered whatever the verdict: an answer changes nothing here, and a
+        // challenge overtaken by a later packet of its sender (a replay to the window) would
+        // otherwise be lost, and with it the handshake.
+        queueAnswers(to: packet)
+        switch freshness.check(packet) {
+        case .fresh:
+            accept(packet, size: datagram.count, now: now, into: &effects)
+        case .replay:
+            counters.droppedReplay += 1
+        case .unverified:
+            handshake(packet, size: datagram.count, now: now, into: &effects)
         }
-        counters.packetsIn += 1
-        counters.bytesIn += UInt64(datagram.count)
-        if known.count < 4096 { known.insert(packet.sender) }
-        handle(packet, now: now, into: &effects)
+        flushAnswers(into: &effects)
     }
 
     public mutating func receive(_ datagram: [UInt8], from source: IPv4Address, now: UInt64, into effects: inout [RingEffect]) {
         datagram.withUnsafeBytes { receive($0, from: source, now: now, into: &effects) }
+    }
+
+    private mutating func accept(_ packet: RingPacket, size: Int, now: UInt64, into effects: inout [RingEffect]) {
+        counters.packetsIn += 1
+        counters.bytesIn += UInt64(size)
+        if known.count < 4096 { known.insert(packet.sender) }
+        handle(packet, now: now, into: &effects)
+    }
+
+    /// A packet under an epoch this member has not verified. If it answers this member's
+    /// challenge, the epoch is verified and the packet is handled. Otherwise nothing in it but a
+    /// challenge counts: the challenge is answered and the sender is challenged in turn (at most
+    /// once a heartbeat). What else it said is dropped, never kept for later: a packet sent
+    /// before the answer cannot be told from a recording of one (a sender's periodic messages,
+    /// and the join that rides on an answer, say it again).
+    private mutating func handshake(_ packet: RingPacket, size: Int, now: UInt64, into effects: inout [RingEffect]) {
+        for message in packet.messages where message.destination == address {
+            guard case let .answer(nonce) = message.body, freshness.verify(packet, answering: nonce) else { continue }
+            accept(packet, size: size, now: now, into: &effects)
+            return
+        }
+        if packet.messages.contains(where: { !$0.isHandshake }) { counters.droppedUnverified += 1 }
+        // Answering, this member challenges back in the same packet (repeating the nonce already
+        // out, if recent): the sender's answer can then ride on whatever it sends next, the view
+        // that takes this member in for one. A joiner adds its join to its answer.
+        let answering = pendingAnswers.contains { $0.destination == packet.sender }
+        if let (nonce, isNew) = freshness.challenge(packet.sender, now: now, interval: timing.heartbeat), isNew || answering {
+            let challenge = RingMessage(origin: address, destination: packet.sender, body: .challenge(nonce: nonce))
+            send([challenge] + (answering ? joinMessage.map { [$0] } ?? [] : []), to: packet.sender, ring: currentRing, into: &effects)
+        }
+    }
+
+    /// Queues answers to the challenges `packet` carries for this member (`takeAnswers`).
+    mutating func queueAnswers(to packet: RingPacket) {
+        for message in packet.messages where message.destination == address {
+            if case let .challenge(nonce) = message.body {
+                pendingAnswers.append(RingMessage(origin: address, destination: packet.sender, body: .answer(nonce: nonce)))
+            }
+        }
     }
 
     private mutating func handle(_ packet: RingPacket, now: UInt64, into effects: inout [RingEffect]) {
@@ -83,15 +122,17 @@ extension RingMachine {
                 continue
             }
             switch message.body {
-            case let .heartbeat(_, viewVersion):
+            case let .heartbeat(viewDigest, viewVersion):
                 carriesToken = true
                 // Ask the heartbeat's origin, not our view's master: when the master left and
                 // both copies of its leave were lost, our view still names it, and it is gone.
                 if viewVersion > view.version {
                     send([RingMessage(origin: address, destination: message.origin, body: .sync)], to: message.origin, ring: view.ring, into: &effects)
-                } else if viewVersion < view.version {
+                } else if viewVersion < view.version || viewDigest != view.digest {
                     // The master missed a change (a member's leave, both copies lost): nobody
-                    // else would ever tell it, so the member that sees the old version does.
+                    // else would ever tell it, so the member that sees the old version does. The
+                    // same for another view of the same version (a leave and a change by the
+                    // master at once): the master then settles it with a newer one (`heardView`).
                     send([RingMessage(origin: address, destination: message.origin, body: .view(view))], to: message.origin, ring: view.ring, into: &effects)
                 }
             case let .cluster(channel, payload):

@@ -2,27 +2,59 @@ import SashaSDK
 
 /// Sealing and addressing outgoing packets.
 extension RingMachine {
-    mutating func seal(_ messages: [RingMessage], ring: UInt64) -> [UInt8] {
+    /// Seals for `receiver` (one member; the tag then holds its address) or for everyone (nil).
+    mutating func seal(_ messages: [RingMessage], ring: UInt64, to receiver: IPv4Address?) -> [UInt8] {
         sequence &+= 1
-        let bytes = configuration.codec.seal(RingPacket(sender: address, sequence: sequence, ring: ring, messages: messages))
+        let packet = RingPacket(sender: address, epoch: freshness.ownEpoch, sequence: sequence, ring: ring, messages: messages)
+        let bytes = configuration.codec.seal(packet, to: receiver)
         counters.packetsOut += 1
         counters.bytesOut += UInt64(bytes.count)
         return bytes
     }
 
     mutating func send(_ messages: [RingMessage], to destination: IPv4Address, ring: UInt64, into effects: inout [RingEffect]) {
-        effects.append(.send(seal(messages, ring: ring), to: destination))
+        let messages = messages + takeAnswers(for: destination)
+        effects.append(.send(seal(messages, ring: ring, to: destination), to: destination))
     }
 
     mutating func broadcast(_ messages: [RingMessage], ring: UInt64, into effects: inout [RingEffect]) {
-        effects.append(.broadcast(seal(messages, ring: ring)))
+        let messages = messages + takeAnswers(for: nil)
+        effects.append(.broadcast(seal(messages, ring: ring, to: nil)))
+    }
+
+    /// This member's join, while it is looking for a ring.
+    var joinMessage: RingMessage? {
+        guard case let .joining(_, previousRing) = phase else { return nil }
+        let request = JoinRequest(canDispatch: mayDispatch, healthy: healthy,
+                                  isDispatcher: role == .dispatcher, previousRing: previousRing)
+        return RingMessage(origin: address, body: .join(request))
     }
 
     mutating func broadcastJoin(now: UInt64, into effects: inout [RingEffect]) {
-        guard case let .joining(_, previousRing) = phase else { return }
-        let request = JoinRequest(canDispatch: mayDispatch, healthy: healthy,
-                                  isDispatcher: role == .dispatcher, previousRing: previousRing)
-        broadcast([RingMessage(origin: address, body: .join(request))], ring: 0, into: &effects)
+        guard let join = joinMessage else { return }
+        broadcast([join], ring: 0, into: &effects)
+    }
+
+    // MARK: Answers to challenges
+
+    /// Answers ride on the next packet that reaches their challenger: the view a master
+    /// broadcasts because of the join that came with the challenge carries the answer that lets
+    /// the joiner read it (sent apart, the two could cross). The answers to one `receive` that no
+    /// such packet took go out on their own at its end (`flushAnswers`). A member looking for a
+    /// ring adds its join, so that the challenger hears it without waiting for the next one.
+    mutating func takeAnswers(for destination: IPv4Address?) -> [RingMessage] {
+        guard !pendingAnswers.isEmpty else { return [] }
+        let taken = pendingAnswers.filter { destination == nil || $0.destination == destination }
+        pendingAnswers.removeAll { destination == nil || $0.destination == destination }
+        return taken
+    }
+
+    mutating func flushAnswers(into effects: inout [RingEffect]) {
+        while let next = pendingAnswers.first?.destination {
+            var messages: [RingMessage] = joinMessage.map { [$0] } ?? []
+            messages += takeAnswers(for: next)
+            effects.append(.send(seal(messages, ring: currentRing, to: next), to: next))
+        }
     }
 
     /// The master's token: a heartbeat, with the cluster messages that were waiting for it.
@@ -31,8 +63,7 @@ extension RingMachine {
             waitingForToken.removeAll()
             return
         }
-        rotation &+= 1
-        var messages = [RingMessage(origin: address, body: .heartbeat(rotation: rotation, viewVersion: view.version))]
+        var messages = [RingMessage(origin: address, body: .heartbeat(viewDigest: view.digest, viewVersion: view.version))]
         takeWaitingMessages(into: &messages)
         send(messages, to: next, ring: view.ring, into: &effects)
     }

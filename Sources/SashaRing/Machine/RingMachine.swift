@@ -72,9 +72,12 @@ public struct RingMachine: Sendable {
     var nextHeartbeat: UInt64 = 0
     var nextJoin: UInt64 = 0
     var nextBeacon: UInt64 = 0
-    var rotation: UInt32 = 0
-    var sequence: UInt64
-    var replayWindows: [IPv4Address: ReplayWindow] = [:]
+    /// This process's packets, counted from 1 under its epoch (`freshness.ownEpoch`).
+    var sequence: UInt64 = 0
+    /// Which senders' packets are fresh: verified epochs, challenges out, sequences seen.
+    var freshness: PeerFreshness
+    /// Answers to challenges heard in the packet being handled, not sent yet (`takeAnswers`).
+    var pendingAnswers: [RingMessage] = []
     /// Every member ever seen, for broadcasts by fan-out.
     var known: Set<IPv4Address> = []
     /// Cluster messages waiting for the token to pass.
@@ -90,12 +93,17 @@ public struct RingMachine: Sendable {
 
     /// - Parameters:
     ///   - now: monotonic nanoseconds; every later call passes the same clock.
-    ///   - wallClockMicroseconds: the wall clock now. Rings are named by creation time and a
-    ///     member's packet sequence starts here, so that a restarted member's packets are new.
-    public init(configuration: Configuration, now: UInt64, wallClockMicroseconds: UInt64) {
+    ///   - wallClockMicroseconds: the wall clock now. Rings are named by creation time; no
+    ///     packet's freshness depends on it.
+    ///   - epoch: a random number drawn afresh for every process start (0 is taken as 1). Every
+    ///     packet carries it, and peers trust this process's packets only once it has answered
+    ///     their challenge under it, so a recording of an earlier process is never taken for this
+    ///     one. The machine holds no randomness itself: the driver draws it (the simulator from
+    ///     its seed).
+    public init(configuration: Configuration, now: UInt64, wallClockMicroseconds: UInt64, epoch: UInt32) {
         self.configuration = configuration
         self.phase = .joining(since: now, previousRing: 0)
-        self.sequence = wallClockMicroseconds
+        self.freshness = PeerFreshness(ownEpoch: max(epoch, 1))
         self.lastRun = now
         self.wallClockOffset = wallClockMicroseconds &- now / 1000
         self.known = Set(configuration.seeds).subtracting([configuration.address])

@@ -2,13 +2,19 @@
 /// captured and sent again is dropped, while UDP's own reordering of recent packets is not
 /// (the sliding window of IPsec, RFC 4303 §3.4.3).
 ///
-/// A sender starts its sequence at its start time in microseconds, so a restarted member's first
-/// packet is still above everything it sent before.
+/// A window belongs to one epoch of one sender (`PeerFreshness`): a restarted sender counts from
+/// 1 again under a new epoch, whatever its clock says.
 struct ReplayWindow: Sendable {
     private(set) var highest: UInt64
     private var seen: UInt64 = 1
 
     init(first: UInt64) { highest = first }
+
+    /// A window where `first` and every sequence below it have been seen: only later ones count.
+    init(startingAfterAll first: UInt64) {
+        highest = first
+        seen = .max
+    }
 
     /// Records `sequence` and says whether it is new.
     mutating func accept(_ sequence: UInt64) -> Bool {

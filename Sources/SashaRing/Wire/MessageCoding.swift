@@ -31,13 +31,15 @@ extension RingMessage {
         case .sync: .sync
         case .health: .health
         case .cluster: .cluster
+        case .challenge: .challenge
+        case .answer: .answer
         }
     }
 
     private func encodeBody(into writer: inout ByteWriter) {
         switch body {
-        case let .heartbeat(rotation, viewVersion):
-            writer.write(rotation)
+        case let .heartbeat(viewDigest, viewVersion):
+            writer.write(viewDigest)
             writer.write(viewVersion)
         case let .join(request):
             var flags: UInt8 = 0
@@ -66,6 +68,8 @@ extension RingMessage {
         case let .cluster(channel, payload):
             writer.write(channel)
             writer.write(contentsOf: payload)
+        case let .challenge(nonce), let .answer(nonce):
+            writer.write(nonce)
         }
     }
 
@@ -92,7 +96,7 @@ extension RingMessage {
     private static func decodeBody(_ type: MessageType, from reader: inout ByteReader) throws(WireError) -> Body {
         switch type {
         case .heartbeat:
-            return .heartbeat(rotation: try reader.readUInt32(), viewVersion: try reader.readUInt32())
+            return .heartbeat(viewDigest: try reader.readUInt32(), viewVersion: try reader.readUInt32())
         case .join:
             let flags = try reader.readUInt8()
             try reader.skip(3)
@@ -120,6 +124,10 @@ extension RingMessage {
         case .cluster:
             let channel = try reader.readUInt8()
             return .cluster(channel: channel, payload: try reader.readBytes(reader.remaining))
+        case .challenge:
+            return .challenge(nonce: try reader.readUInt64())
+        case .answer:
+            return .answer(nonce: try reader.readUInt64())
         }
     }
 }

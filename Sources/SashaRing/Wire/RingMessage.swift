@@ -20,7 +20,9 @@ public struct RingMessage: Equatable, Sendable {
 
     public enum Body: Equatable, Sendable {
         /// The token: the master writes one every `heartbeat_ms`; it goes round and comes back.
-        case heartbeat(rotation: UInt32, viewVersion: UInt32)
+        /// It names the master's view by version and digest (`RingView.digest`), so that a
+        /// member holding another view of the same version is noticed.
+        case heartbeat(viewDigest: UInt32, viewVersion: UInt32)
         /// "I want to be in a ring." Broadcast by a starting member and by every member after a
         /// purge. `previousRing` is the ring the sender was in (0 if none), so that a member
         /// that restarted is told apart from one that is rebuilding with the others.
@@ -44,6 +46,11 @@ public struct RingMessage: Equatable, Sendable {
         case health(healthy: Bool, canDispatch: Bool)
         /// A message for the layers above the ring (policy swaps, connection lists, ...).
         case cluster(channel: UInt8, payload: [UInt8])
+        /// "Prove that your epoch is alive now: send `nonce` back." To a sender whose epoch the
+        /// receiver has not verified (`PeerFreshness`).
+        case challenge(nonce: UInt64)
+        /// The reply to a challenge, in a packet of the epoch being verified.
+        case answer(nonce: UInt64)
     }
 
     /// Whether it travels from member to member round the ring (true) or goes straight to its
@@ -51,6 +58,14 @@ public struct RingMessage: Equatable, Sendable {
     public var travelsTheRing: Bool {
         switch body {
         case .heartbeat, .cluster: true
+        default: false
+        }
+    }
+
+    /// A challenge or an answer: the only messages read from a sender not verified yet.
+    public var isHandshake: Bool {
+        switch body {
+        case .challenge, .answer: true
         default: false
         }
     }
@@ -73,6 +88,6 @@ public struct JoinRequest: Equatable, Sendable {
 
 /// The message type byte on the wire.
 enum MessageType: UInt8 {
-    case heartbeat = 1, join, purge, view, beacon, merge, sync, health
+    case heartbeat = 1, join, purge, view, beacon, merge, sync, health, challenge, answer
     case cluster = 16
 }
