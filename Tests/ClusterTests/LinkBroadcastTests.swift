@@ -21,7 +21,7 @@ extension ClusterSuite {
                 let config = try cluster.folder.write("node\(index).yaml", """
                     cluster: { name: link, vip: 198.18.0.100, ports: [8080] }
                     ring: { port: 7590, members: [\(address)], interface: eth0, heartbeat_ms: 20, token_timeout_ms: 150,
-                            broadcast_timeout_ms: 100, insecure: true }
+                            broadcast_timeout_ms: 100, \(cluster.ringKey()) }
                     control: { dir: \(cluster.controlDir) }
                     """)
                 children.append(try lab.run(host: index, [PackagePaths.sashaExecutable, "run", "--config", config, "--node", address],
