@@ -34,7 +34,9 @@ final class TestHost: Sendable {
                 TestHost.of(host).excluded.withLock { $0.append((IPv4Address(server), nanoseconds)) }
             },
             // tcp-proxy's servers need nothing of their service (it listens where it always does).
-            serve_also: { _, _, _, _, _ in SASHA_OK }
+            serve_also: { _, _, _, _, _ in SASHA_OK },
+            // tcp-proxy never reports its data path failed (it has no capture to lose).
+            data_path_failed: nil
         ))
         // The host finds this object through `context`; the test keeps it alive.
         table.pointee.context = Unmanaged.passUnretained(self).toOpaque()
