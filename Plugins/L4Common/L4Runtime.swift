@@ -72,9 +72,14 @@ public final class L4Runtime: Sendable {
         launcher.withLock { $0 = launch }
         watch(generation.add(1, ordering: .sequentiallyConsistent).newValue, host: host)
         serveAloneIfLast(host: host)
-        // The servers' connection lists follow a start (the core asks for them).
+        goLive(launched, host: host)
+    }
+
+    /// What a path just launched (or reopened) needs before traffic: the servers' connection
+    /// lists expected (the core asks for them after a start), the claims announced (a takeover
+    /// moves the addresses), the guarded addresses set and the servers' MACs asked for.
+    func goLive(_ launched: Running, host: PluginHost) {
         launched.connections.expectLists()
-        // Tell the link the addresses are here now (a takeover moves them).
         launched.announceClaims()
         guardAddresses(claims: launched.claims.map(\.address))
         if let output = launched.ports.last { requestMissingMACs(from: output, now: host.monotonicNanoseconds) }

@@ -68,9 +68,7 @@ extension L4Runtime {
                 return  // stopped meanwhile
             case .success(let reopened):
                 host.log(.notice, "\(name): capture reopened (attempt \(attempt)); dispatching again")
-                reopened.connections.expectLists()
-                reopened.announceClaims()
-                if let output = reopened.ports.last { requestMissingMACs(from: output, now: host.monotonicNanoseconds) }
+                goLive(reopened, host: host)
                 return watch(run, host: host)
             case .failure(let error):
                 lastError = "\(error)"

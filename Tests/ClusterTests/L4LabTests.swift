@@ -215,6 +215,7 @@ struct L4LabTests {
         // Its front interface goes (the bridge's end of the pair takes the host's end with it).
         #expect(lab.exec(host: "bridges", ["ip", "link", "del", "\(dispatcher)-front"]).status == 0)
         // Noticed within 0.1 s, reopened in vain for 2.5 s, then one token round.
+        let deletedAt = ContinuousClock.now
         let deadline = ContinuousClock.now + .seconds(10)
         var handedOver = false
         while !handedOver, ContinuousClock.now < deadline {
@@ -227,6 +228,8 @@ struct L4LabTests {
         #expect(said.contains("could not be reopened") && said.contains("handing the dispatcher role over"), "\(said)")
         let answered = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "--retry", "5", "--retry-delay", "1", "--retry-all-errors",
                                                  "-o", "/dev/null", "http://\(lab.vip)/"])
+        // The figure in Benchmarks/README.md ("Network faults"): from the deletion to an answer.
+        print("capture interface gone: the VIP answered again after \(ContinuousClock.now - deletedAt)")
         #expect(answered.status == 0, "the VIP does not answer after the handover: \(answered.output)\n\(Self.logs(cluster, addresses))")
     }
 

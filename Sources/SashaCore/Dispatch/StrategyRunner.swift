@@ -246,12 +246,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         noteCutOff(cutOff)
         let wantDispatch = !stopped && (role == .dispatcher || (role == .standalone && !cutOff))
         let wantServer = !stopped && role == .server && serves
-        if dispatching && !wantDispatch {
-            strategy.stop()
-            dispatching = false
-            lists = nil
-            logger.notice("strategy \(strategy.plugin.name) stopped: the VIP is released")
-        }
+        if dispatching && !wantDispatch { stopDispatching(because: "the VIP is released") }
         if preparedServer && !wantServer {
             strategy.unprepareServer()
             preparedServer = false
@@ -305,28 +300,31 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             if role == .dispatcher, startFailures >= Self.startFailuresBeforeWithdrawing {
                 withdraw(because: "strategy \(strategy.plugin.name) could not start \(startFailures) times: \(error)")
             }
-            queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
-                if !dispatching { settle() }
-            }
+            retryStartSoon()
         }
+    }
+
+    /// Settles again after `startRetry`, unless something started the strategy meanwhile.
+    private func retryStartSoon() {
+        queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
+            if !dispatching { settle() }
+        }
+    }
+
+    private func stopDispatching(because reason: String) {
+        strategy.stop()
+        dispatching = false
+        lists = nil
+        logger.notice("strategy \(strategy.plugin.name) stopped: \(reason)")
     }
 
     /// The strategy said its running data path failed (`host->data_path_failed`): it stops, and
     /// a dispatcher hands the role over on the ring instead of holding the VIP with no path.
     private func dataPathFailed(_ reason: String) {
         guard dispatching else { return }
-        strategy.stop()
-        dispatching = false
-        lists = nil
-        logger.notice("strategy \(strategy.plugin.name) stopped: its data path failed")
-        if role == .dispatcher {
-            withdraw(because: reason)
-        } else {
-            // Standalone: try again at the retry interval (the interface may come back).
-            queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
-                if !dispatching { settle() }
-            }
-        }
+        stopDispatching(because: "its data path failed")
+        // Standalone: nobody to hand over to; try again (the interface may come back).
+        if role == .dispatcher { withdraw(because: reason) } else { retryStartSoon() }
     }
 
     /// Takes this member out of the dispatcher election for `withdrawnSeconds`: the master elects
