@@ -45,12 +45,11 @@ public final class ConnectionMap: @unchecked Sendable {
 
     /// The server of the segment's connection, entering a new one in the map; nil when the frame
     /// must be dropped (no server for a SYN: `no_server`; a lost connection no consistent policy
-    /// can place: `unknown_flow`, both counted here). `placed` runs for a connection entered now.
+    /// can place: `unknown_flow`, both counted here).
     /// `frame` is the segment's frame: while lists are awaited, a segment of an unknown
     /// connection is held (copied) instead of dropped, and sent on by `releaseHeld`.
     @inlinable
-    public func server(for segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
-                       placed: (FlowKey) -> Void = { _ in }) -> IPv4Address? {
+    public func server(for segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) -> IPv4Address? {
         let key = FlowKey(request: segment)
         let flags = segment.flags
         let isNew = flags.contains(.syn) && !flags.contains(.ack)
@@ -86,7 +85,6 @@ public final class ConnectionMap: @unchecked Sendable {
             return nil
         }
         insert(key, server: server, now: now, state: isNew ? .embryonic : .open)
-        placed(key)
         if isNew { counters.bump(counters.flowsOpened) }
         return server == node ? nil : server
     }
@@ -203,15 +201,30 @@ public final class ConnectionMap: @unchecked Sendable {
 }
 
 /// At most one ARP request per address per 100 ms, for frames waiting on an unknown MAC. One per
-/// thread.
+/// thread. Remembers at most `limit` addresses (replies to a flood of spoofed sources ask for as
+/// many addresses): when full, those asked for over 100 ms ago are forgotten, or all of them.
 public struct ARPAsking: Sendable {
     private var asked: [UInt32: UInt64] = [:]
+    static let interval: UInt64 = 100_000_000
+    static let limit = 4_096
 
     public init() {}
 
     public mutating func ask(_ port: LinkPort, for address: IPv4Address, now: UInt64, neighbours: Neighbours) {
-        if let last = asked[address.value], now &- last < 100_000_000 { return }
-        asked[address.value] = now
-        neighbours.ask(port, for: address, now: now)
+        if shouldAsk(for: address, now: now) { neighbours.ask(port, for: address, now: now) }
     }
+
+    /// Whether it is time to ask for `address` again; remembers that it is asked now.
+    mutating func shouldAsk(for address: IPv4Address, now: UInt64) -> Bool {
+        if let last = asked[address.value], now &- last < Self.interval { return false }
+        if asked.count >= Self.limit {
+            asked = asked.filter { now &- $0.value < Self.interval }
+            if asked.count >= Self.limit / 2 { asked.removeAll(keepingCapacity: true) }
+        }
+        asked[address.value] = now
+        return true
+    }
+
+    /// How many addresses are remembered.
+    var count: Int { asked.count }
 }

@@ -2,9 +2,11 @@ import SashaPacket
 import SashaSDK
 import Synchronization
 
-/// Next hops' MAC addresses: the servers' (from ARP) and the clients' (from the frame that opened
-/// their connection, or ARP). Read on the data path for every forwarded frame (lock-free, through
-/// `SnapshotCell`), written rarely: when a frame says something new.
+/// Next hops' MAC addresses: the servers' and this member's own neighbours' (from ARP, in a small
+/// table read through `SnapshotCell`), and the clients' (from the frame that opened their
+/// connection, or ARP, in the fixed-size `ClientNextHops`, so that a flood of new client
+/// addresses costs the same per frame and no more memory). Read on the data path for every
+/// forwarded frame, lock-free; written rarely: when a frame says something new.
 ///
 /// Guarded addresses (the servers, and this member's own: node, VIP, gateway) decide where the
 /// cluster's own traffic goes, so a frame from the client side must never repoint them (issue 16:
@@ -30,7 +32,10 @@ public final class Neighbours: Sendable {
     /// How long after a request its reply is believed.
     static let askWindow: UInt64 = 2_000_000_000
 
+    /// The guarded addresses' MACs (as many as there are servers).
     private let cell = SnapshotCell(Table([:]))
+    /// Everyone else's.
+    private let clients: ClientNextHops
     private let guarded = SnapshotCell(Guarded(servers: [], own: []))
     /// When this member last asked for each guarded address (monotonic ns); touched on asks and
     /// ARP frames only.
@@ -38,11 +43,16 @@ public final class Neighbours: Sendable {
     /// Frames that tried to repoint a guarded address, and were ignored.
     public let refused = Atomic<UInt64>(0)
 
-    public init() {}
+    /// `clientCapacity`: how many client next hops are kept (see `ClientNextHops`).
+    public init(clientCapacity: Int = 1 << 16) {
+        clients = ClientNextHops(capacity: clientCapacity)
+    }
 
     @inlinable public func mac(of address: IPv4Address) -> MACAddress? { lookup(address.value) }
 
-    @usableFromInline func lookup(_ address: UInt32) -> MACAddress? { cell.read { $0.macs[address] } }
+    @usableFromInline func lookup(_ address: UInt32) -> MACAddress? {
+        cell.read { $0.macs[address] } ?? clients.mac(of: address)
+    }
 
     /// Whether `address` is one of the current servers.
     public func isServer(_ address: IPv4Address) -> Bool { guarded.read { $0.servers.contains(address.value) } }
@@ -54,10 +64,13 @@ public final class Neighbours: Sendable {
         let before = guarded.value
         guarded.replace(with: next)
         let newlyGuarded = next.servers.union(next.own).subtracting(before.servers).subtracting(before.own)
-        guard !newlyGuarded.isEmpty else { return }
+        let noLongerGuarded = before.servers.union(before.own).subtracting(next.servers).subtracting(next.own)
+        for address in newlyGuarded { clients.remove(address) }
+        guard !newlyGuarded.isEmpty || !noLongerGuarded.isEmpty else { return }
         cell.update { table in
-            guard newlyGuarded.contains(where: { table.macs[$0] != nil }) else { return nil }
-            return Table(table.macs.filter { !newlyGuarded.contains($0.key) })
+            let stale = newlyGuarded.union(noLongerGuarded)
+            guard stale.contains(where: { table.macs[$0] != nil }) else { return nil }
+            return Table(table.macs.filter { !stale.contains($0.key) })
         }
     }
 
@@ -99,16 +112,35 @@ public final class Neighbours: Sendable {
         record(arp.senderIP, at: arp.senderMAC)
     }
 
-    /// A client's next hop, from the frame that opened its connection; never a guarded address.
-    public func learnClient(_ address: IPv4Address, at mac: MACAddress) {
-        if guarded.read({ $0.contains(address.value) }) { return refuse() }
-        record(address, at: mac)
+    /// A client's next hop, from each of its frames that belongs to a mapped connection
+    /// (`established`: one past the handshake, which keeps the entry over those of SYNs alone);
+    /// never a guarded address. Per frame: what is already known costs a lock-free look.
+    @inlinable
+    public func learnClient(_ address: IPv4Address, at mac: MACAddress, established: Bool) {
+        if knowsClient(address.value, at: mac, established: established) { return }
+        learnNewClient(address, at: mac, established: established)
     }
 
-    /// Records `address` at `mac` when that is news (so a steady stream of ARP copies nothing).
-    /// Safe from several threads at once (the input thread and the reply threads all learn).
+    @usableFromInline func knowsClient(_ address: UInt32, at mac: MACAddress, established: Bool) -> Bool {
+        clients.knows(address, at: mac, established: established)
+    }
+
+    @usableFromInline func learnNewClient(_ address: IPv4Address, at mac: MACAddress, established: Bool) {
+        if guarded.read({ $0.contains(address.value) }) { return refuse() }
+        guard address.value != 0, !mac.isBroadcast, mac != .zero else { return }
+        clients.record(address.value, at: mac, established: established)
+        // Guarded meanwhile (`guardAddresses` on another thread): not a client's to say.
+        if guarded.read({ $0.contains(address.value) }) { clients.remove(address.value) }
+    }
+
+    /// Records `address` at `mac` when that is news (so a steady stream of ARP writes nothing):
+    /// a guarded address in the small table, anyone else in `clients`. Safe from several threads
+    /// at once (the input thread and the reply threads all learn).
     func record(_ address: IPv4Address, at mac: MACAddress) {
         guard address.value != 0, !mac.isBroadcast, mac != .zero, lookup(address.value) != mac else { return }
+        guard guarded.read({ $0.contains(address.value) }) else {
+            return learnNewClient(address, at: mac, established: false)
+        }
         cell.update { table in
             guard table.macs[address.value] != mac else { return nil }
             var macs = table.macs
@@ -121,5 +153,5 @@ public final class Neighbours: Sendable {
         refused.add(1, ordering: .relaxed)
     }
 
-    public var count: Int { cell.read { $0.macs.count } }
+    public var count: Int { cell.read { $0.macs.count } + clients.count }
 }

@@ -33,13 +33,13 @@ import Testing
 
     @Test func aClientFrameNeverTeachesAServerOrOwnAddress() {
         let neighbours = guarded()
-        neighbours.learnClient(server, at: attacker)
-        neighbours.learnClient(gateway, at: attacker)
-        neighbours.learnClient(node, at: attacker)
+        neighbours.learnClient(server, at: attacker, established: false)
+        neighbours.learnClient(gateway, at: attacker, established: false)
+        neighbours.learnClient(node, at: attacker, established: false)
         #expect(neighbours.mac(of: server) == nil)
         #expect(neighbours.mac(of: gateway) == nil)
         #expect(neighbours.refused.load(ordering: .relaxed) == 3)
-        neighbours.learnClient(client, at: attacker)
+        neighbours.learnClient(client, at: attacker, established: false)
         #expect(neighbours.mac(of: client) == attacker)
     }
 
@@ -71,7 +71,7 @@ import Testing
     @Test func anAddressThatBecomesAServerForgetsWhatAnyoneSaidOfIt() {
         let neighbours = Neighbours()
         let newcomer = IPv4Address("198.18.2.12")!
-        neighbours.learnClient(newcomer, at: attacker)  // before it was a server: anyone could say it
+        neighbours.learnClient(newcomer, at: attacker, established: false)  // before it was a server: anyone could say it
         #expect(neighbours.mac(of: newcomer) == attacker)
         neighbours.guardAddresses(servers: [server, newcomer], own: [node])
         #expect(neighbours.mac(of: newcomer) == nil)
@@ -83,5 +83,45 @@ import Testing
         // An unguarded address is learned from any ARP anyway (it is a client's own business).
         withARP(.request, from: attacker, client, to: .broadcast) { neighbours.learn(from: $0, receivedBy: ours, now: now) }
         #expect(neighbours.mac(of: client) == attacker)
+    }
+
+    /// A flood of new client addresses (random-source SYNs) costs the same per address and no
+    /// more memory, and never pushes out the clients of established connections (issue 16, item 8).
+    @Test func aFloodOfNewClientsKeepsTheTableBoundedAndTheEstablishedOnes() {
+        let neighbours = Neighbours(clientCapacity: 1 << 12)
+        let regulars = (0..<500).map { IPv4Address(0xC612_0100 + UInt32($0)) }
+        for regular in regulars { neighbours.learnClient(regular, at: serverMAC, established: true) }
+        var random: UInt64 = 0x5EED
+        for _ in 0..<200_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            neighbours.learnClient(IPv4Address(UInt32(truncatingIfNeeded: random >> 32)), at: attacker, established: false)
+        }
+        #expect(neighbours.count <= 1 << 12)
+        #expect(regulars.allSatisfy { neighbours.mac(of: $0) == serverMAC })
+        // An established client moved behind another router: its next frame says so.
+        neighbours.learnClient(regulars[0], at: attacker, established: true)
+        #expect(neighbours.mac(of: regulars[0]) == attacker)
+    }
+
+    @Test func aClientEntryLostIsLearnedAgainFromItsNextFrame() {
+        let neighbours = Neighbours(clientCapacity: 4)
+        let addresses = (1...5).map { IPv4Address(0xC612_0100 + UInt32($0)) }
+        for address in addresses { neighbours.learnClient(address, at: serverMAC, established: true) }
+        #expect(addresses.filter { neighbours.mac(of: $0) == nil }.count == 1)
+        for address in addresses {
+            neighbours.learnClient(address, at: serverMAC, established: true)
+            #expect(neighbours.mac(of: address) == serverMAC)
+        }
+    }
+
+    @Test func arpAskingForgetsWhenFull() {
+        var asking = ARPAsking()
+        let first = asking.shouldAsk(for: client, now: now)
+        let again = asking.shouldAsk(for: client, now: now + 1_000)
+        #expect(first && !again)
+        for index in 0..<20_000 { _ = asking.shouldAsk(for: IPv4Address(UInt32(index + 1)), now: now + UInt64(index) * 1_000) }
+        #expect(asking.count <= ARPAsking.limit)
+        let later = asking.shouldAsk(for: client, now: now + ARPAsking.interval)
+        #expect(later)
     }
 }

@@ -97,11 +97,10 @@ final class NATPath: @unchecked Sendable {
 
     private func forwardToServer(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         guard admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
-        // A new connection also teaches the next hop back to its client (it, or its router).
-        let source = segment.ethernet.source
-        guard let server = connections.server(for: segment, frame: frame, now: now,
-                                              placed: { key in self.neighbours.learnClient(key.client, at: source) })
-        else { return }
+        guard let server = connections.server(for: segment, frame: frame, now: now) else { return }
+        // A client's frames teach the next hop back to it (it, or its router): the first one of a
+        // connection, and any later one after the entry was lost (a failover, an eviction).
+        neighbours.learnClient(segment.ip.source, at: segment.ethernet.source, established: !segment.flags.contains(.syn))
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now, neighbours: neighbours)
             counters.drop(.noServerMAC)
