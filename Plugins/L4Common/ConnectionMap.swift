@@ -26,7 +26,7 @@ public final class ConnectionMap: @unchecked Sendable {
 
     /// This member: when it is the last one standing, its kernel takes the VIP's frames itself
     /// (`L4Runtime` puts the VIP on `lo`), so a connection placed here is not forwarded.
-    @usableFromInline let node: IPv4Address
+    public let node: IPv4Address
     /// `max_flows`: new connections beyond it are refused.
     @usableFromInline let maxFlows: Int
 
@@ -87,6 +87,15 @@ public final class ConnectionMap: @unchecked Sendable {
         insert(key, server: server, now: now, state: isNew ? .embryonic : .open)
         if isNew { counters.bump(counters.flowsOpened) }
         return server == node ? nil : server
+    }
+
+    /// The server of a connection in the map (imports waiting are loaded first), without
+    /// touching its state or age: for an ICMP error about it, which says nothing of its life.
+    public func mappedServer(for key: FlowKey, now: UInt64) -> IPv4Address? {
+        if let entry = table.entry(for: key) { return entry.server }
+        guard importsWaiting.load(ordering: .acquiring) else { return nil }
+        loadImports(now: now)
+        return table.entry(for: key)?.server
     }
 
     /// Whether `key` may be entered: the map is under `max_flows`, or already holds it.

@@ -3,11 +3,17 @@ import Synchronization
 
 /// Why an L4 dispatcher dropped a frame; each has a counter in `sasha status --json`.
 public enum DropCause: Int, CaseIterable, Sendable {
-    /// Not Ethernet/IPv4/TCP/ARP, or a fragment (no ports to route by).
+    /// Not Ethernet/IPv4/TCP/ARP nor an ICMP error about a TCP segment, or not on a cluster port.
     case notTCP
+    /// An IPv4 fragment (first or later): not reassembled, so not routed (TCP avoids fragments
+    /// with path MTU discovery, which the ICMP errors Sasha forwards keep working).
+    case fragment
+    /// An ICMP error about no connection in the map (or, from the servers' side, not from a
+    /// current server about its cluster port).
+    case icmpUnmapped
     /// Truncated or inconsistent headers.
     case malformed
-    /// A TCP checksum that is wrong (not merely left partial by offload).
+    /// A TCP or ICMP checksum that is wrong (not merely left partial by offload).
     case badChecksum
     /// The policy had no server for a new connection.
     case noServer
@@ -32,6 +38,8 @@ public enum DropCause: Int, CaseIterable, Sendable {
     public var name: String {
         switch self {
         case .notTCP: "not_tcp"
+        case .fragment: "fragment"
+        case .icmpUnmapped: "icmp_unmapped"
         case .malformed: "malformed"
         case .badChecksum: "bad_checksum"
         case .noServer: "no_server"
@@ -54,6 +62,8 @@ public final class L4Counters: @unchecked Sendable {
     public let clientToServer = Atomic<UInt64>(0)
     /// Frames from servers forwarded to clients (l4-3; l4-2 never sees them).
     public let serverToClient = Atomic<UInt64>(0)
+    /// ICMP errors about mapped connections forwarded, either way.
+    public let icmpErrors = Atomic<UInt64>(0)
     public let arpReplies = Atomic<UInt64>(0)
     public let flowsOpened = Atomic<UInt64>(0)
     /// Frames of unknown connections held while the servers' lists arrived.
@@ -83,7 +93,8 @@ public final class L4Counters: @unchecked Sendable {
     public var jsonFields: String {
         let dropFields = DropCause.allCases.map { "\"\($0.name)\":\(dropped($0))" }.joined(separator: ",")
         return """
-            "packets":{"client_to_server":\(clientToServer.load(ordering: .relaxed)),"server_to_client":\(serverToClient.load(ordering: .relaxed))},\
+            "packets":{"client_to_server":\(clientToServer.load(ordering: .relaxed)),"server_to_client":\(serverToClient.load(ordering: .relaxed)),\
+            "icmp_errors":\(icmpErrors.load(ordering: .relaxed))},\
             "arp_replies":\(arpReplies.load(ordering: .relaxed)),"flows_opened":\(flowsOpened.load(ordering: .relaxed)),"held":\(framesHeld.load(ordering: .relaxed)),\
             "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),"drops":{\(dropFields)}
             """
@@ -100,7 +111,11 @@ public final class L4Counters: @unchecked Sendable {
 /// checksum that is right, or was partial and is now completed. Otherwise counts the drop.
 @inlinable
 public func admits(_ segment: TCPFrame, port: UInt16, of ports: [UInt16], counters: L4Counters) -> Bool {
-    guard ports.contains(port), !segment.ip.isFragment else {
+    guard !segment.ip.isFragment else {
+        counters.drop(.fragment)
+        return false
+    }
+    guard ports.contains(port) else {
         counters.drop(.notTCP)
         return false
     }

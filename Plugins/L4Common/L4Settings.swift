@@ -49,8 +49,11 @@ public struct L4Settings: Sendable, Equatable {
         synTimeoutNanoseconds = UInt64(try options.int("syn_timeout_s", default: 10, in: 1...600)) * 1_000_000_000
     }
 
-    /// The BPF filter for client frames: TCP to the VIP on the cluster ports, and ARP.
-    public func clientFilter(vip: IPv4Address) -> String { "arp or \(toVIP(vip))" }
+    /// The BPF filter for client frames: TCP to the VIP on the cluster ports, ARP, and ICMP errors
+    /// to the VIP (issue 16 item 9: "fragmentation needed" must reach the flow's server).
+    public func clientFilter(vip: IPv4Address) -> String {
+        "arp or \(toVIP(vip)) or \(icmpErrorFilter(to: "dst host \(vip)"))"
+    }
 
     /// BPF: TCP to the VIP on the cluster ports.
     private func toVIP(_ vip: IPv4Address) -> String {

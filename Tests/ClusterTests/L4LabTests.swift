@@ -519,14 +519,17 @@ struct L4LabTests {
         }
     }
 
-    static func runTopologyTwo(strategy: String, members: [String], dispatchers: [String]) throws -> RunningLab {
+    /// `moreClientNetworks`: where else clients stand (l4-3's `client_networks`, after the front link).
+    static func runTopologyTwo(strategy: String, members: [String], dispatchers: [String],
+                               moreClientNetworks: [String] = [], site: TemporaryFolder? = nil) throws -> RunningLab {
         let lab = try L4Lab.up(topology: .two)
         do {
-            let site = try TemporaryFolder()
+            let site = try site ?? TemporaryFolder()
             _ = try site.write("index.html", "hello from the lab\n")
             let cluster = try TestCluster(port: 7680, size: 1)
             let config = try config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: dispatchers,
-                                    timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
+                                    timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250",
+                                    moreClientNetworks: moreClientNetworks)
             let children = try startMembers(members, lab: lab, cluster: cluster, config: config)
             return RunningLab(lab: lab, cluster: cluster, children: children, site: site, addresses: members.map { lab.address($0) })
         } catch {
@@ -537,12 +540,13 @@ struct L4LabTests {
 
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
                        dispatchers: [String], dispatchersServe: Bool = false,
-                       timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100") throws -> String {
+                       timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100",
+                       moreClientNetworks: [String] = []) throws -> String {
         var options = topology == .two ? "interface: eth0, output_interface: eth1" : "interface: eth0"
         if strategy == "l4-3" {
             // The servers send replies for the client through the gateway the dispatcher answers for.
-            let clients = topology == .two ? "198.18.1.0/24" : lab.address("client") + "/32"
-            options += ", gateway: \(lab.gateway), client_networks: [\(clients)]"
+            let clients = [topology == .two ? "198.18.1.0/24" : lab.address("client") + "/32"] + moreClientNetworks
+            options += ", gateway: \(lab.gateway), client_networks: [\(clients.joined(separator: ", "))]"
         }
         let servers = ["s1", "s2", "s3"]
         let addresses = (dispatchers + servers).map { lab.address($0) }

@@ -37,7 +37,9 @@ BRIDGES=$PREFIX-bridges   # the namespace that holds the bridges and the host-si
 ns() { echo "$PREFIX-$1"; }
 
 # MACs are predictable so a frame's dump reads easily: 02:5a:00:00:HOST:INTERFACE.
-declare -A HOST_NUMBER=([client]=10 [d1]=1 [d2]=2 [s1]=11 [s2]=12 [s3]=13 [router]=253)
+# "far" is no host of `up`: tests that need a host behind the client (a narrow link for path MTU
+# discovery) make it, and `down` removes it with the rest.
+declare -A HOST_NUMBER=([client]=10 [d1]=1 [d2]=2 [s1]=11 [s2]=12 [s3]=13 [router]=253 [far]=30)
 mac() { printf '02:5a:00:00:%02x:%02x' "${HOST_NUMBER[$1]}" "$2"; }
 
 # One host interface: a veth whose host end is HOST's INTERFACE and whose other end is on BRIDGE.

@@ -1,6 +1,7 @@
 import L4Common
 import SashaPacket
 import SashaSDK
+import Synchronization
 
 /// The l4-2 data path (the spec's Figures 3-4), one frame at a time, on the input capture's
 /// thread, which alone touches the connection map: no lock per frame.
@@ -11,6 +12,8 @@ import SashaSDK
 ///   the flow go to the same server; FIN or RST ends the entry after a linger.
 /// - A segment of a flow the map lacks goes where a consistent policy (maglev) says, else it is
 ///   dropped and counted.
+/// - An ICMP error to the VIP about a mapped connection (path MTU discovery) goes to its server;
+///   fragments are dropped and counted (`fragment`).
 /// - Forwarding rewrites the destination MAC to the server's and the source MAC to the output
 ///   NIC's; IP and TCP are left as they are (servers answer the client directly from the VIP), so
 ///   no checksum changes, but a partial one (TX offload on a local sender) is completed and a wrong
@@ -61,8 +64,10 @@ final class DirectReturnPath: @unchecked Sendable {
         switch classify(frame) {
         case .arp(let arp): answer(arp, now: now)
         case .ipv4TCP(let segment): forward(segment, frame: frame, now: now)
+        case .ipv4Other(let ip) where ip.protocol == .icmp && ip.destination == vip: forward(icmp: ip, frame: frame, now: now)
         case .malformed: counters.drop(.malformed)
-        case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
+        case .ipv4Fragment: counters.drop(.fragment)
+        case .ipv4Other, .other: counters.drop(.notTCP)
         }
     }
 
@@ -75,13 +80,27 @@ final class DirectReturnPath: @unchecked Sendable {
         guard segment.ip.destination == vip,
               admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         guard let server = connections.server(for: segment, frame: frame, now: now) else { return }
+        send(frame, segment.ethernet, to: server, now: now, in: counters.clientToServer)
+    }
+
+    /// An ICMP error to the VIP about a mapped connection goes to that connection's server as it
+    /// is: the server holds the VIP too, so the error names its own segment.
+    private func forward(icmp ip: IPv4Packet, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
+        guard let error = checkedICMPError(ip, counters: counters),
+              let server = connections.server(for: error, vip: vip, ports: ports, now: now), server != connections.node
+        else { return }
+        send(frame, ip.ethernet, to: server, now: now, in: counters.icmpErrors)
+    }
+
+    private func send(_ frame: UnsafeMutableRawBufferPointer, _ ethernet: EthernetHeader, to server: IPv4Address, now: UInt64,
+                      in counter: borrowing Atomic<UInt64>) {
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now, neighbours: neighbours)
             counters.drop(.noServerMAC)
             return
         }
-        segment.ethernet.destination = mac
-        segment.ethernet.source = output.mac
-        counters.count(sent: output.send(frame, length: frame.count), in: counters.clientToServer)
+        ethernet.destination = mac
+        ethernet.source = output.mac
+        counters.count(sent: output.send(frame, length: frame.count), in: counter)
     }
 }

@@ -9,7 +9,8 @@ import SashaSDK
 /// route their replies through the gateway address this member answers ARP for; each reply leaves
 /// on the input NIC with its source address rewritten back to the VIP. Both rewrites update the
 /// IP and TCP checksums incrementally (RFC 1624); a partial checksum is completed first and a
-/// wrong one dropped.
+/// wrong one dropped. ICMP errors about a connection are rewritten like it, both ways (path MTU
+/// discovery works through the dispatcher); fragments are dropped and counted (`fragment`).
 ///
 /// Client frames are handled on the input capture's thread, which alone owns the map. Replies need
 /// no map (the capture filter only lets replies from the cluster ports to this member's MAC
@@ -55,9 +56,10 @@ final class NATPath: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     /// The BPF filters: client frames for the VIP; replies from the cluster ports sent to the
-    /// output NIC's MAC (the gateway's); ARP on both.
+    /// output NIC's MAC (the gateway's); ICMP errors to either; ARP on both.
     static func filters(vip: IPv4Address, settings: L4Settings, outputMAC: MACAddress, oneNIC: Bool) -> (input: String, output: String) {
         let replies = "(tcp and ether dst \(outputMAC) and (\(settings.ports.map { "src port \($0)" }.joined(separator: " or "))))"
+            + " or \(icmpErrorFilter(to: "ether dst \(outputMAC)"))"
         let clients = settings.clientFilter(vip: vip)
         return oneNIC ? ("\(clients) or \(replies)", "") : (clients, "arp or \(replies)")
     }
@@ -90,8 +92,15 @@ final class NATPath: @unchecked Sendable {
             } else {
                 forwardToClient(segment, frame: frame, now: now, asking: &asking)
             }
+        case .ipv4Other(let ip) where ip.protocol == .icmp:
+            if ip.destination == vip {
+                forwardToServer(icmp: ip, now: now)
+            } else {
+                forwardToClient(icmp: ip, now: now, asking: &asking)
+            }
         case .malformed: counters.drop(.malformed)
-        case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
+        case .ipv4Fragment: counters.drop(.fragment)
+        case .ipv4Other, .other: counters.drop(.notTCP)
         }
     }
 
@@ -112,6 +121,26 @@ final class NATPath: @unchecked Sendable {
         counters.count(sent: output.send(frame, length: frame.count), in: counters.clientToServer)
     }
 
+    /// An ICMP error to the VIP about a mapped connection (a router on the client's path, or the
+    /// client) goes to its server, rewritten as the connection is: to the server's address, and
+    /// quoting the segment as the server sent it (from its own address), or its TCP would not
+    /// know the segment.
+    private func forwardToServer(icmp ip: IPv4Packet, now: UInt64) {
+        guard let error = checkedICMPError(ip, counters: counters),
+              let server = connections.server(for: error, vip: vip, ports: ports, now: now), server != connections.node
+        else { return }
+        guard let mac = neighbours.mac(of: server) else {
+            asking.ask(output, for: server, now: now, neighbours: neighbours)
+            counters.drop(.noServerMAC)
+            return
+        }
+        ip.setDestination(server)
+        error.setQuotedSource(server)
+        ip.ethernet.destination = mac
+        ip.ethernet.source = output.mac
+        counters.count(sent: output.send(error.bytes, length: error.bytes.count), in: counters.icmpErrors)
+    }
+
     // MARK: Output NIC
 
     /// The handler of one output capture (two NICs), with a worker of its own.
@@ -128,8 +157,11 @@ final class NATPath: @unchecked Sendable {
             if output.answer(arp, for: gateway, scratch: worker.scratch) { counters.bump(counters.arpReplies) }
         case .ipv4TCP(let segment):
             forwardToClient(segment, frame: frame, now: host.monotonicNanoseconds, asking: &worker.asking)
+        case .ipv4Other(let ip) where ip.protocol == .icmp:
+            forwardToClient(icmp: ip, now: host.monotonicNanoseconds, asking: &worker.asking)
         case .malformed: counters.drop(.malformed)
-        case .ipv4Fragment, .ipv4Other, .other: counters.drop(.notTCP)
+        case .ipv4Fragment: counters.drop(.fragment)
+        case .ipv4Other, .other: counters.drop(.notTCP)
         }
     }
 
@@ -150,5 +182,28 @@ final class NATPath: @unchecked Sendable {
         segment.ethernet.destination = mac
         segment.ethernet.source = input.mac
         counters.count(sent: input.send(frame, length: frame.count), in: counters.serverToClient)
+    }
+
+    /// An ICMP error from a current server about a segment a client sent to its cluster port (an
+    /// unreachable, or "fragmentation needed" from the servers' side) goes to that client as if
+    /// from the VIP, quoting the segment as the client sent it (to the VIP). Like a reply, no map
+    /// is needed: the server and the port are what make it the cluster's to rewrite.
+    private func forwardToClient(icmp ip: IPv4Packet, now: UInt64, asking: inout ARPAsking) {
+        guard let error = checkedICMPError(ip, counters: counters) else { return }
+        let server = ip.source
+        guard neighbours.isServer(server), error.quotedDestination == server, ports.contains(error.quotedDestinationPort),
+              error.quotedSource == ip.destination
+        else { return counters.drop(.icmpUnmapped) }
+        let client = ip.destination
+        guard let mac = neighbours.mac(of: client) else {
+            asking.ask(input, for: client, now: now, neighbours: neighbours)
+            counters.drop(.noClientMAC)
+            return
+        }
+        ip.setSource(vip)
+        error.setQuotedDestination(vip)
+        ip.ethernet.destination = mac
+        ip.ethernet.source = input.mac
+        counters.count(sent: input.send(error.bytes, length: error.bytes.count), in: counters.icmpErrors)
     }
 }
