@@ -17,7 +17,7 @@ ring-demo: build example-plugin
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (builds the plugins and the example plugins first, then runs the
-## concurrency tests again under ThreadSanitizer and both fuzz targets for 30 seconds each). The
+## concurrency tests again under ThreadSanitizer and the three fuzz targets for 20 seconds each). The
 ## ring simulator, the packet tests (millions of frames and flows), the policies' concurrent-pick
 ## test (15 s of both cores), the cluster under wrk (policy swaps, a kill), the capture tests and
 ## the L4 lab (real hosts built and waited for synchronously: downloads, 10,000 connections,
@@ -59,7 +59,8 @@ tsan:
 	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread -Xlinker --export-dynamic --filter oncurren
 
 ## fuzz: one libFuzzer target (Fuzz/README.md): FUZZ_TARGET=ring (the ring's packet decoder and
-## packet input, the default) or FUZZ_TARGET=http (the l7 strategy's HTTP wire). Swift's backtracer
+## packet input, the default), FUZZ_TARGET=http (the l7 strategy's HTTP wire) or FUZZ_TARGET=packet
+## (the L4 strategies' frame views: classify, TCP and ICMP-error rewrites). Swift's backtracer
 ## is off for the run: with it, a crash ends the process before libFuzzer writes crash-<hash>.
 FUZZ_SECONDS ?= 600
 FUZZ_CONFIG ?= release
@@ -70,10 +71,11 @@ fuzz:
 	rm -rf .build-fuzz/corpus-$(FUZZ_TARGET) && .build/debug/sasha-fuzz-$(FUZZ_TARGET) --seeds .build-fuzz/corpus-$(FUZZ_TARGET)
 	SWIFT_BACKTRACE=enable=no .build-fuzz/$(FUZZ_CONFIG)/sasha-fuzz-$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build-fuzz/corpus-$(FUZZ_TARGET)
 
-## fuzz-smoke: both targets, 30 seconds each from a debug build (it builds faster; CI runs this).
+## fuzz-smoke: the three targets, 20 seconds each from a debug build (it builds faster; CI runs this).
 fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=30 FUZZ_CONFIG=debug FUZZ_TARGET=ring
-	$(MAKE) fuzz FUZZ_SECONDS=30 FUZZ_CONFIG=debug FUZZ_TARGET=http
+	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=ring
+	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=http
+	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=packet
 
 ## bench: nanoseconds per pick through the real plugin boundary (release build).
 bench:

@@ -189,19 +189,23 @@ let package = Package(
         .testTarget(name: "RingSimulationTests", dependencies: ["SashaRing", "SashaSDK"]),
         // Real `sasha run` processes on 127.0.0.1-127.0.0.N.
         .testTarget(name: "ClusterTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
+        // The fuzz targets' `main` when built without the fuzzer (replay files, write seeds).
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
         // libFuzzer target over the packet decoder and the machine's packet input. Built normally
         // it replays files given on the command line; see Fuzz/README.md.
         .executableTarget(
             name: "sasha-fuzz-ring",
-            dependencies: ["SashaRing", "SashaSDK", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SashaRing", "SashaSDK", "FuzzSupport", .product(name: "Crypto", package: "swift-crypto")],
             path: "Fuzz/RingFuzz"
         ),
         // libFuzzer target over the HTTP wire: head scanner, framing, body tracker and writers.
         .executableTarget(
             name: "sasha-fuzz-http",
-            dependencies: ["HTTPWire", "L7Machine", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["HTTPWire", "L7Machine", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/HTTPWireFuzz"
         ),
+        // libFuzzer target over the L4 frame views: classify, TCP and ICMP-error rewrites.
+        .executableTarget(name: "sasha-fuzz-packet", dependencies: ["SashaPacket", "SashaSDK", "FuzzSupport"], path: "Fuzz/PacketFuzz"),
     ] + policies.map(\.logic) + policies.map(\.entry) + strategies.map(\.logic) + strategies.map(\.entry),
     swiftLanguageModes: [.v6]
 )

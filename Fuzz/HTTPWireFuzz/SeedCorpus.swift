@@ -32,7 +32,6 @@ enum SeedCorpus {
     ]
 
     static func write(to folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (index, seed) in seeds.enumerated() {
             try Data([seed.selector] + Array(seed.message.utf8)).write(to: URL(fileURLWithPath: "\(folder)/seed-\(index)"))
         }

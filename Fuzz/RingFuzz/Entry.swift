@@ -1,7 +1,3 @@
-import Foundation
-import SashaRing
-import SashaSDK
-
 #if SASHA_FUZZ
 /// libFuzzer's entry point: `swift build -sanitize=fuzzer -Xswiftc -DSASHA_FUZZ` (see Fuzz/README.md).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -10,25 +6,13 @@ public func fuzzRingPacket(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 #else
-/// Built without the fuzzer, the target replays inputs (`sasha-fuzz-ring FILE...`, e.g. a crash
-/// file libFuzzer wrote) or writes a seed corpus of valid packets (`sasha-fuzz-ring --seeds DIR`).
+import FuzzSupport
+
+/// Built without the fuzzer: replays files, or writes the seed corpus (`FuzzSupport.ReplayInputs`).
 @main
-enum ReplayInputs {
+enum Replay {
     static func main() throws {
-        var arguments = CommandLine.arguments.dropFirst()
-        if arguments.first == "--seeds", let folder = arguments.dropFirst().first {
-            try SeedCorpus.write(to: folder)
-            return
-        }
-        guard !arguments.isEmpty else {
-            print("usage: sasha-fuzz-ring FILE...   |   sasha-fuzz-ring --seeds DIR")
-            exit(2)
-        }
-        while let path = arguments.popFirst() {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            data.withUnsafeBytes { FuzzInput.run($0) }
-            print("ok: \(path)")
-        }
+        try ReplayInputs.main(target: "sasha-fuzz-ring", run: FuzzInput.run, writeSeeds: SeedCorpus.write(to:))
     }
 }
 #endif

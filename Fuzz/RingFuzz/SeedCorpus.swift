@@ -6,7 +6,6 @@ import SashaSDK
 /// so that the fuzzer starts from the wire format instead of guessing it.
 enum SeedCorpus {
     static func write(to folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let ring = FuzzedRing.formed
         let view = ring.machines[0].view!
         let one = FuzzedRing.addresses[0], two = FuzzedRing.addresses[1]
