@@ -224,14 +224,18 @@ class Sasha:
     backends = {"11", "12", "13"}
     members = {"d1": D1["address"], **{server: address for server, (address, _, _) in SERVERS.items()}}
 
-    def __init__(self, strategy):
+    def __init__(self, strategy, extra_options="", client_networks=(CLIENT_NETWORK,)):
         self.strategy = strategy
         self.name = f"sasha-{strategy}"
+        self.extra_options = extra_options
+        self.client_networks = client_networks
 
     def config(self, bench):
         options = "interface: eth0, output_interface: eth1"
         if self.strategy == "l4-3":
-            options += f", gateway: {GATEWAY}, client_networks: [{CLIENT_NETWORK}]"
+            options += f", gateway: {GATEWAY}, client_networks: [{', '.join(self.client_networks)}]"
+        if self.extra_options:
+            options += f", {self.extra_options}"
         nodes = "\n".join([f"  {D1['address']}: {{ serve: false }}"] +
                           [f"  {address}: {{ dispatch: false }}" for address, _, _ in SERVERS.values()])
         return bench.write(f"{self.name}.yaml", f"""\

@@ -41,6 +41,7 @@ public final class ConnectionMap: @unchecked Sendable {
         table = FlowTable(
             minimumCapacity: settings.expectedFlows, idleTimeout: settings.idleTimeoutNanoseconds,
             linger: settings.lingerNanoseconds, embryonicTimeout: settings.synTimeoutNanoseconds)
+        counters.mapBytes.store(table.byteCount, ordering: .relaxed)
     }
 
     /// The server of the segment's connection, entering a new one in the map; nil when the frame
@@ -157,6 +158,7 @@ public final class ConnectionMap: @unchecked Sendable {
     @usableFromInline func insert(_ key: FlowKey, server: IPv4Address, now: UInt64, state: FlowState) {
         table.insert(key, server: server, now: now, state: state)
         counters.flows.store(table.count, ordering: .relaxed)
+        counters.mapBytes.store(table.byteCount, ordering: .relaxed)
     }
 
     /// After each frame, and when the link is idle: the bounded sweep (`housekeep`), then held
@@ -199,6 +201,7 @@ public final class ConnectionMap: @unchecked Sendable {
             if table.entry(for: key) == nil { table.insert(key, server: connection.server, now: now) }
         }
         counters.flows.store(table.count, ordering: .relaxed)
+        counters.mapBytes.store(table.byteCount, ordering: .relaxed)
     }
 
     /// Connections another dispatcher mapped (state reconstruction); loaded on the capture thread

@@ -70,6 +70,8 @@ public final class L4Counters: @unchecked Sendable {
     public let framesHeld = Atomic<UInt64>(0)
     /// Connections in the map now.
     public let flows = Atomic<Int>(0)
+    /// Bytes of the map's slot array now (it grows by doubling up to what `max_flows` needs).
+    public let mapBytes = Atomic<Int>(0)
     /// One counter per `DropCause` (atomics cannot live in an array: they never move).
     private let drops: UnsafeMutablePointer<Atomic<UInt64>>
 
@@ -96,7 +98,8 @@ public final class L4Counters: @unchecked Sendable {
             "packets":{"client_to_server":\(clientToServer.load(ordering: .relaxed)),"server_to_client":\(serverToClient.load(ordering: .relaxed)),\
             "icmp_errors":\(icmpErrors.load(ordering: .relaxed))},\
             "arp_replies":\(arpReplies.load(ordering: .relaxed)),"flows_opened":\(flowsOpened.load(ordering: .relaxed)),"held":\(framesHeld.load(ordering: .relaxed)),\
-            "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),"drops":{\(dropFields)}
+            "flows":\(flows.load(ordering: .relaxed)),"active":\(flows.load(ordering: .relaxed)),\
+            "map_bytes":\(mapBytes.load(ordering: .relaxed)),"drops":{\(dropFields)}
             """
     }
 

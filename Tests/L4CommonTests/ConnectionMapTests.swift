@@ -155,6 +155,8 @@ struct ConnectionMapTests {
         for port in 0..<150 { _ = offer(map, segment(port: UInt16(42_000 + port), flags: 0x02)) }
         #expect(counters.flows.load(ordering: .relaxed) == 100)
         #expect(counters.dropped(.mapFull) == 50)
+        // The slot array grew from 16 entries' worth to what 100 need (3/4 full at most), no further.
+        #expect(counters.mapBytes.load(ordering: .relaxed) == 256 * MemoryLayout<FlowTable.Entry>.stride)
         // Full: a new connection is refused until the SYN-only entries leave.
         #expect(offer(map, segment(port: 43_000, flags: 0x02)) == nil)
         let later = start + 2_500_000_000
