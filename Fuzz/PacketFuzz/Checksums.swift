@@ -68,11 +68,12 @@ enum Checksums {
 }
 
 extension UnsafeMutableRawBufferPointer {
-    func loadBigEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
-        T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    /// 16 bits only: a generic store took a literal 0 as an 8-byte `Int`.
+    func loadBigEndian(_ type: UInt16.Type, at offset: Int) -> UInt16 {
+        UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    func storeBigEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
+    func storeBigEndian(_ value: UInt16, at offset: Int) {
+        storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
     }
 }
