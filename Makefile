@@ -1,5 +1,6 @@
 # The two things a newcomer runs; see README.md.
 SWIFT ?= swift
+STAGE := scripts/stage.sh
 EXAMPLE_POLICY := examples/custom-policy
 EXAMPLE_STRATEGY := examples/custom-strategy
 
@@ -26,18 +27,21 @@ ring-demo: build example-plugin
 ## schedule) run on their own: they keep the cores
 ## or the test pool's threads busy, and the socket tests beside them (proxies, web servers,
 ## timeouts) would starve into false failures (a proxy's 408 after its 10 s header timeout).
-test: deps-test build example-plugin
-	$(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
-	$(SWIFT) test --filter PolicyTests.ConcurrencyTests
-	$(SWIFT) test --filter UnderLoadTests
-	$(SWIFT) test --filter SashaPacketTests
-	$(SWIFT) test --filter SashaCaptureTests
-	$(SWIFT) test --filter L4LabTests
-	$(SWIFT) test --filter NetworkChaosTests
-	$(SWIFT) test --filter RingSimulation
-	cd $(EXAMPLE_STRATEGY) && $(SWIFT) test
-	$(MAKE) tsan
-	$(MAKE) fuzz-smoke
+## Each stage prints its time ("== stage NAME: N s"; scripts/stage.sh).
+test: deps-test
+	$(STAGE) build $(MAKE) build
+	$(STAGE) example-plugin $(MAKE) example-plugin
+	$(STAGE) tests $(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
+	$(STAGE) policy-concurrency $(SWIFT) test --filter PolicyTests.ConcurrencyTests
+	$(STAGE) under-load $(SWIFT) test --filter UnderLoadTests
+	$(STAGE) packets $(SWIFT) test --filter SashaPacketTests
+	$(STAGE) capture $(SWIFT) test --filter SashaCaptureTests
+	$(STAGE) l4-lab $(SWIFT) test --filter L4LabTests
+	$(STAGE) chaos $(SWIFT) test --filter NetworkChaosTests
+	$(STAGE) ring-simulation $(SWIFT) test --filter RingSimulation
+	$(STAGE) example-strategy-tests bash -c 'cd $(EXAMPLE_STRATEGY) && $(SWIFT) test'
+	$(STAGE) tsan $(MAKE) tsan
+	$(STAGE) fuzz-smoke $(MAKE) fuzz-smoke
 
 ## deps-demo, deps-test: the system packages each command needs (scripts/deps.sh): installed with
 ## apt-get when missing and run as root; otherwise one line says what to install.

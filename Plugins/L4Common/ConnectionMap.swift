@@ -86,7 +86,9 @@ public final class ConnectionMap: @unchecked Sendable {
             return nil
         }
         insert(key, server: server, now: now, state: isNew ? .embryonic : .open)
-        if isNew { counters.bump(counters.flowsOpened) }
+        // A connection placed mid-stream is established already: the policy counts it from now,
+        // as its end (FIN, RST or expiry) will be counted.
+        if isNew { counters.bump(counters.flowsOpened) } else { host.connectionOpened(on: server) }
         return server == node ? nil : server
     }
 
@@ -198,7 +200,12 @@ public final class ConnectionMap: @unchecked Sendable {
                 counters.drop(.mapFull)
                 continue
             }
-            if table.entry(for: key) == nil { table.insert(key, server: connection.server, now: now) }
+            // An imported connection is established on its server: the policy counts it opened
+            // (least-connections then sees the load this dispatcher took over), and closed when
+            // it ends here, like any other.
+            if table.entry(for: key) == nil, table.insert(key, server: connection.server, now: now) {
+                host.connectionOpened(on: connection.server)
+            }
         }
         counters.flows.store(table.count, ordering: .relaxed)
         counters.mapBytes.store(table.byteCount, ordering: .relaxed)

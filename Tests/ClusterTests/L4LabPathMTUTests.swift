@@ -12,7 +12,6 @@ extension L4LabTests {
     @Test("path MTU discovery works through the dispatcher: a client behind a 1,400-byte link downloads 256 KiB",
           arguments: ["l4-2", "l4-3"])
     func pathMTUDiscovery(strategy: String) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let site = try TemporaryFolder()
         let big = site.file("big.bin")
         try Self.randomFile(big, bytes: 256 << 10)

@@ -7,14 +7,13 @@ import Testing
 /// `l4-2` and `l4-3` on real hosts (network namespaces, examples/lab/lab.sh): a dispatcher d1 and
 /// three servers s1-s3 form a ring over the lab link; a client connects to the VIP. Needs root,
 /// which CI has.
-@Suite("L4 strategies in the lab", .serialized)
+@Suite("L4 strategies in the lab", .serialized, .enabled(if: Privileges.isRoot, "the lab needs root (network namespaces); CI runs as root"))
 struct L4LabTests {
     /// One lab and cluster per case: topology "one" (one NIC everywhere) and "two" (the
     /// dispatcher takes client frames on eth0 and sends them to the servers on eth1).
     @Test("every server answers through the VIP; 64 MiB arrive intact; replies go the strategy's way; 10,000 connections spread; a server that leaves gets none",
           arguments: [("l4-2", L4Lab.Topology.one), ("l4-2", .two), ("l4-3", .one), ("l4-3", .two)])
     func throughTheVIP(strategy: String, topology: L4Lab.Topology) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let lab = try L4Lab.up(topology: topology)
         defer { lab.tearDown() }
         let site = try TemporaryFolder()
@@ -87,7 +86,6 @@ struct L4LabTests {
     @Test("kill -9 of the dispatcher during a download: the new dispatcher loads the servers' connections; the download completes intact and 100 idle keep-alive connections stay on their servers",
           arguments: ["l4-2", "l4-3"])
     func failoverKeepsTheConnection(strategy: String) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let lab = try L4Lab.up(topology: .two)
         defer { lab.tearDown() }
         let site = try TemporaryFolder()
@@ -155,7 +153,6 @@ struct L4LabTests {
     /// service on the cluster port) until a server comes back.
     @Test("the last member standing serves the VIP itself, and stops when a server returns", arguments: ["l4-2", "l4-3"])
     func lastMemberStanding(strategy: String) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let lab = try L4Lab.up(topology: .two)
         defer { lab.tearDown() }
         let site = try TemporaryFolder()
@@ -200,7 +197,6 @@ struct L4LabTests {
     /// may dispatch takes the VIP; the first stays in the ring as a server (issue 22).
     @Test("a dispatcher whose capture interface is gone hands the role over on the ring")
     func captureInterfaceGone() async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let members = ["d1", "d2", "s1", "s2", "s3"]
         let running = try Self.runTopologyTwo(strategy: "l4-2", members: members, dispatchers: ["d1", "d2"])
         defer { running.close() }
@@ -238,7 +234,6 @@ struct L4LabTests {
     /// their first frame): the server keeps getting its connections (issue 16, item 7).
     @Test("a SYN spoofed from a server's address does not repoint that server (l4-3)")
     func spoofedServerSource() async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
@@ -261,7 +256,6 @@ struct L4LabTests {
     /// gateway's MAC: l4-3 must not rewrite it to come from the VIP (issue 16, item 10).
     @Test("l4-3 rewrites to the VIP only what a current server sends")
     func replyPathOnlyForServers() async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
@@ -320,7 +314,6 @@ struct L4LabTests {
     @Test("kill -9 of the dispatcher under wrk: service comes back through the VIP; errors in the gap are counted and reported",
           arguments: ["l4-2", "l4-3"])
     func killUnderWrk(strategy: String) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk"), "install wrk (apt-get install wrk; .ci/run does)")
         let lab = try L4Lab.up(topology: .two)
         defer { lab.tearDown() }
@@ -374,7 +367,6 @@ struct L4LabTests {
     @Test("a partition elects a dispatcher on each side; healed, the higher one abdicates and the survivor keeps both sides' connections",
           arguments: ["l4-2", "l4-3"])
     func partitionAndHeal(strategy: String) async throws {
-        try #require(getuid() == 0, "the lab needs root (CI runs as root)")
         let lab = try L4Lab.up(topology: .two)
         defer { lab.tearDown() }
         let site = try TemporaryFolder()

@@ -166,4 +166,31 @@ struct ConnectionMapTests {
         #expect(fakeClosed.load(ordering: .relaxed) == 0, "SYN-only entries were never counted open")
         #expect(offer(map, segment(port: 43_000, flags: 0x02)) == guess, "room again once they left")
     }
+
+    @Test("imported and mid-stream connections count for the policy as opened, and as closed when they end")
+    func takenOverConnectionsAreCounted() throws {
+        let start: UInt64 = 40_000_000_000
+        fakeNow.store(start, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+        let (map, _) = try map()
+        map.importConnections((0..<3).map { Connection(client: client, clientPort: 44_000 + UInt16($0), clusterPort: 80, server: listed) })
+        map.housekeep(now: start + 20_000_000)
+        #expect(fakeOpened.load(ordering: .relaxed) == 3, "the three connections the lists named")
+        // The same list again (a server answered twice) counts nothing more.
+        map.importConnections([Connection(client: client, clientPort: 44_000, clusterPort: 80, server: listed)])
+        map.housekeep(now: start + 40_000_000)
+        #expect(fakeOpened.load(ordering: .relaxed) == 3)
+        #expect(offer(map, segment(port: 44_000, flags: 0x14)) == listed)   // RST: it ends
+        #expect(fakeClosed.load(ordering: .relaxed) == 1)
+
+        // Past the lists' wait, a consistent policy places an unknown connection mid-stream.
+        let late = start + ConnectionMap.listWait + 1
+        fakeNow.store(late, ordering: .relaxed)
+        #expect(offer(map, segment(port: 44_100)) == guess)
+        #expect(fakeOpened.load(ordering: .relaxed) == 4)
+        #expect(offer(map, segment(port: 44_100, flags: 0x11)) == guess)  // FIN
+        #expect(fakeClosed.load(ordering: .relaxed) == 2)
+    }
 }

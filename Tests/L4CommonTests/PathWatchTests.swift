@@ -41,7 +41,7 @@ final class Seen: Sendable {
 
 /// A running L4 path whose capture fails is reopened, or reported to the host (issue 22). Root:
 /// the lab's network namespaces and AF_PACKET sockets.
-@Suite("path watch", .serialized, .enabled(if: getuid() == 0, "needs root (network namespaces, AF_PACKET): CI runs it as root"))
+@Suite("path watch", .serialized, .enabled(if: Privileges.isRoot, "needs root (network namespaces, AF_PACKET): CI runs it as root"))
 struct PathWatchTests {
     /// A runtime on s1's eth0 whose launch opens a capture for an experimental EtherType; what the
     /// fake host heard is forgotten first.

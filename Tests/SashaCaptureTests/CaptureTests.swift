@@ -8,9 +8,9 @@ import Glibc
 #endif
 
 /// Capture and injection between hosts of a lab (examples/lab/lab.sh, topology one).
-@Suite struct CaptureTests {
+@Suite(.enabled(if: Privileges.isRoot, "needs root (network namespaces, AF_PACKET sockets); CI runs as root"))
+struct CaptureTests {
     @Test func capturesInboundSYNsForTheFilteredPortOnly() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         let (session, facts) = try await NetworkNamespace.run(in: lab.namespace("s1")) {
@@ -50,7 +50,6 @@ import Glibc
     }
 
     @Test func injectedFrameArrivesByteExact() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         // An experimental EtherType, so nothing else on the link matches the filter.
@@ -79,7 +78,6 @@ import Glibc
     /// A frame cut short by the snap length must never reach a handler that forwards it: it is
     /// counted as truncated instead (on a real NIC, GRO or LRO made it longer than the MTU).
     @Test func framesLongerThanTheSnapLengthAreCountedNotHandedOn() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         #expect(CaptureOptions.snapLength(mtu: 1500) == 1518)
@@ -107,7 +105,6 @@ import Glibc
     /// Two sessions in one fanout group share a link's frames by flow: both get some, none is lost
     /// or seen twice, and every frame of a flow goes to the same session (its order is kept).
     @Test func aFanoutGroupSplitsFramesByFlow() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         let options = CaptureOptions(interface: "eth0", filter: "udp dst port 9", fanoutGroup: 4242)
@@ -146,7 +143,6 @@ import Glibc
     /// stands in for d1's ARP answer), d1's handler rewrites the MACs in place and injects them
     /// to s1, which holds the VIP on lo and answers the client directly.
     @Test func rewriteInPlaceAndInjectRelaysAConnection() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         let vip = lab.vip
@@ -176,7 +172,6 @@ import Glibc
     }
 
     @Test func stopIsPromptOnAnIdleLink() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .one)
         defer { lab.tearDown() }
         let session = try await NetworkNamespace.run(in: lab.namespace("s3")) {

@@ -7,11 +7,11 @@ import Glibc
 #endif
 
 /// examples/lab/lab.sh itself.
-@Suite struct LabScriptTests {
+@Suite(.enabled(if: Privileges.isRoot, "needs root (network namespaces, AF_PACKET sockets); CI runs as root"))
+struct LabScriptTests {
     /// Topology two: the client reaches a server through the router (the l4-2 direct-return
     /// path), and `down` leaves no namespace behind, twice over.
     @Test func topologyTwoRoutesAndDownRemovesEverything() async throws {
-        try requireRoot()
         let lab = try L4Lab.up(topology: .two)
         defer { lab.tearDown() }
         #expect(lab.hosts == ["client", "d1", "d2", "s1", "s2", "s3", "router"])
@@ -46,7 +46,6 @@ import Glibc
 
     /// An `up` that fails halfway (here: a host's namespace name is taken) removes what it made.
     @Test func failedUpLeavesNothing() throws {
-        try requireRoot()
         let prefix = "sl\(getpid())xfail"
         L4Lab.runScript(["down", "--prefix", prefix])
         try #require(L4Lab.command("/usr/sbin/ip", ["netns", "add", "\(prefix)-s2"]).status == 0)
