@@ -8,11 +8,11 @@ import Synchronization
 /// thread and grew without bound).
 ///
 /// A slot holds one address and its MAC; an address may sit in any of `probes` slots from its
-/// hash. When all of them are taken, one is overwritten: first one learned from a SYN alone (a
-/// flood of random-source SYNs only ever evicts its own kind), else one in turn. A client whose
-/// entry was lost is learned again from its next frame; until then its replies wait on an ARP
-/// request, which a client behind a router never answers, so entries of established connections
-/// are the last to go.
+/// hash. When all of them are taken, one is overwritten: first one no server has confirmed (see
+/// `established`: a flood of random-source SYNs only ever evicts its own kind, and cannot forge
+/// the confirmation), else one in turn. A client whose entry was lost is learned again from its
+/// next frame; until then its replies wait on an ARP request, which a client behind a router
+/// never answers, so the entries of established connections are the last to go.
 ///
 /// Readers (the input thread and the reply threads, per frame) take no lock: each slot is a
 /// seqlock. Its tag is the address in the high 32 bits and a version in the low 32, odd while the
@@ -58,46 +58,44 @@ final class ClientNextHops: @unchecked Sendable {
         Int(truncatingIfNeeded: (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
-    /// Set in a slot's MAC word (above the 48 MAC bits) when the address was seen in an
-    /// established connection.
+    /// Set in a slot's MAC word (above the 48 MAC bits) once a server confirmed a connection of
+    /// the address through it: it sent an ACK (not a SYN-ACK, not a RST) to that client, which it
+    /// does only past a handshake the client completed. A client frame alone never sets it.
     static let established: UInt64 = 1 << 48
+
+    /// How many times a reader tries a slot a writer is in the middle of before it treats the
+    /// slot as a miss (the frame then waits on ARP like an unknown client), so that a writer
+    /// descheduled mid-write never stalls a forwarding thread.
+    static let readAttempts = 8
 
     /// The MAC recorded for `address`, if any. Lock-free; any thread.
     func mac(of address: UInt32) -> MACAddress? {
+        entry(of: address).map { MACAddress(rawValue: $0 & 0xFFFF_FFFF_FFFF) }
+    }
+
+    /// The MAC word recorded for `address` (the MAC and the `established` bit), if any.
+    /// Lock-free; any thread.
+    func entry(of address: UInt32) -> UInt64? {
         guard address != 0 else { return nil }
         let start = home(of: address)
         for probe in 0..<Self.probes {
             let slot = (start &+ probe) & mask
-            while true {
+            for _ in 0..<Self.readAttempts {
                 let before = slots[slot].tag.load(ordering: .acquiring)
                 guard before >> 32 == UInt64(address) else { break }
                 if before & 1 != 0 { continue }  // a writer is in the middle of this slot
-                let mac = slots[slot].mac.load(ordering: .acquiring)
-                if slots[slot].tag.load(ordering: .acquiring) == before { return MACAddress(rawValue: mac) }
+                let word = slots[slot].mac.load(ordering: .acquiring)
+                if slots[slot].tag.load(ordering: .acquiring) == before { return word }
             }
         }
         return nil
     }
 
-    /// Whether `address` is recorded at `mac` as seen in an established connection (when
-    /// `established`) or at all: then `record` has nothing to do. Lock-free; the per-frame check.
-    func knows(_ address: UInt32, at mac: MACAddress, established: Bool) -> Bool {
-        let start = home(of: address)
-        for probe in 0..<Self.probes {
-            let slot = (start &+ probe) & mask
-            let tag = slots[slot].tag.load(ordering: .acquiring)
-            guard tag >> 32 == UInt64(address), tag & 1 == 0 else { continue }
-            let word = slots[slot].mac.load(ordering: .acquiring)
-            guard slots[slot].tag.load(ordering: .acquiring) == tag else { return false }
-            return word & 0xFFFF_FFFF_FFFF == mac.rawValue && (!established || word & Self.established != 0)
-        }
-        return false
-    }
-
-    /// Records `address` at `mac` (`established`: seen in an established connection; never
-    /// taken back), in its own slot if it has one, else a free one, else over a victim among its
-    /// probe slots (one learned from a SYN alone first).
-    func record(_ address: UInt32, at mac: MACAddress, established: Bool) {
+    /// Records `address` at `mac`: in its own slot if it has one (changing its MAC only when
+    /// `replacing`; a changed MAC loses the `established` bit, the new next hop has confirmed
+    /// nothing yet), else in a free one, else over a victim among its probe slots (one never
+    /// confirmed first).
+    func record(_ address: UInt32, at mac: MACAddress, replacing: Bool) {
         guard address != 0 else { return }
         writer.withLock { nextVictim in
             let start = home(of: address)
@@ -109,20 +107,32 @@ final class ClientNextHops: @unchecked Sendable {
                 let holder = slots[slot].tag.load(ordering: .relaxed) >> 32
                 let word = slots[slot].mac.load(ordering: .relaxed)
                 if holder == UInt64(address) {
-                    let next = mac.rawValue | (established ? Self.established : word & Self.established)
-                    if word != next { write(slot, address: address, mac: next) }
+                    if replacing, word & 0xFFFF_FFFF_FFFF != mac.rawValue { write(slot, address: address, mac: mac.rawValue) }
                     return
                 }
                 if holder == 0, free == nil { free = slot }
                 if holder != 0, word & Self.established == 0, tentative == nil { tentative = slot }
             }
-            let word = mac.rawValue | (established ? Self.established : 0)
             if let free {
-                write(free, address: address, mac: word)
+                write(free, address: address, mac: mac.rawValue)
                 occupied.add(1, ordering: .relaxed)
             } else {
-                write(tentative ?? (start &+ nextVictim) & mask, address: address, mac: word)
+                write(tentative ?? (start &+ nextVictim) & mask, address: address, mac: mac.rawValue)
                 nextVictim = (nextVictim &+ 1) % Self.probes
+            }
+        }
+    }
+
+    /// Sets the `established` bit of `address`'s entry if it still holds `word` (its MAC, not
+    /// yet confirmed): once per client, from the reply path.
+    func markEstablished(_ address: UInt32, word: UInt64) {
+        writer.withLock { _ in
+            let start = home(of: address)
+            for probe in 0..<Self.probes {
+                let slot = (start &+ probe) & mask
+                guard slots[slot].tag.load(ordering: .relaxed) >> 32 == UInt64(address) else { continue }
+                if slots[slot].mac.load(ordering: .relaxed) == word { write(slot, address: address, mac: word | Self.established) }
+                return
             }
         }
     }

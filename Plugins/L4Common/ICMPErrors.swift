@@ -8,15 +8,18 @@ import SashaSDK
 /// BPF filters let through only the error types (`icmpErrorFilter`); each is checked whole
 /// (`ICMPErrorFrame`, its checksum) before anything is read from its quote.
 
-/// BPF: ICMP errors (destination unreachable, time exceeded, parameter problem) sent to `to`.
+/// BPF: ICMP errors (destination unreachable, time exceeded) sent to `to`.
 public func icmpErrorFilter(to destination: String) -> String {
-    "(icmp and \(destination) and (icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed"
-        + " or icmp[icmptype] == icmp-paramprob))"
+    "(icmp and \(destination) and (icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed))"
 }
 
-/// The ICMP error in `ip`, checked, or nil with the drop counted: not an error quoting a TCP
-/// segment (`not_tcp`), or a wrong checksum (`bad_checksum`).
+/// The ICMP error in `ip`, checked, or nil with the drop counted: a fragment (`fragment`), not an
+/// error quoting a TCP segment (`not_tcp`), or a wrong checksum (`bad_checksum`).
 public func checkedICMPError(_ ip: IPv4Packet, counters: L4Counters) -> ICMPErrorFrame? {
+    guard !ip.isFragment else {
+        counters.drop(.fragment)
+        return nil
+    }
     guard let error = ICMPErrorFrame(ip) else {
         counters.drop(.notTCP)
         return nil

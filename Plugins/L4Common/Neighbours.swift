@@ -112,34 +112,56 @@ public final class Neighbours: Sendable {
         record(arp.senderIP, at: arp.senderMAC)
     }
 
-    /// A client's next hop, from each of its frames that belongs to a mapped connection
-    /// (`established`: one past the handshake, which keeps the entry over those of SYNs alone);
-    /// never a guarded address. Per frame: what is already known costs a lock-free look.
+    /// A client's next hop, from its frames that the map placed: a SYN (a new connection) may
+    /// change what is recorded, as an ARP frame may; any other frame only fills in an address
+    /// not recorded (after a failover, or an eviction), so that a spoofed segment cannot repoint
+    /// the replies of a client that already has an entry. Never a guarded address. Per frame:
+    /// what is already known costs a lock-free look.
     @inlinable
-    public func learnClient(_ address: IPv4Address, at mac: MACAddress, established: Bool) {
-        if knowsClient(address.value, at: mac, established: established) { return }
-        learnNewClient(address, at: mac, established: established)
+    public func learnClient(_ address: IPv4Address, at mac: MACAddress, opening: Bool) {
+        if knowsClient(address.value, at: mac, opening: opening) { return }
+        learnNewClient(address, at: mac, replacing: opening)
     }
 
-    @usableFromInline func knowsClient(_ address: UInt32, at mac: MACAddress, established: Bool) -> Bool {
-        clients.knows(address, at: mac, established: established)
+    @usableFromInline func knowsClient(_ address: UInt32, at mac: MACAddress, opening: Bool) -> Bool {
+        guard let word = clients.entry(of: address) else { return false }
+        return !opening || word & 0xFFFF_FFFF_FFFF == mac.rawValue
     }
 
-    @usableFromInline func learnNewClient(_ address: IPv4Address, at mac: MACAddress, established: Bool) {
+    @usableFromInline func learnNewClient(_ address: IPv4Address, at mac: MACAddress, replacing: Bool) {
         if guarded.read({ $0.contains(address.value) }) { return refuse() }
-        guard address.value != 0, !mac.isBroadcast, mac != .zero else { return }
-        clients.record(address.value, at: mac, established: established)
+        guard address.value != 0, !mac.isMulticast, mac != .zero else { return }
+        clients.record(address.value, at: mac, replacing: replacing)
         // Guarded meanwhile (`guardAddresses` on another thread): not a client's to say.
         if guarded.read({ $0.contains(address.value) }) { clients.remove(address.value) }
+    }
+
+    /// The next hop toward `client` for a server's reply (l4-3). `confirmed`: the reply is an
+    /// ACK without SYN or RST, which a server sends only in a connection whose handshake the
+    /// client completed: the entry is then marked established (once), which keeps it over
+    /// entries no server has confirmed when the cache is full. Lock-free but for that once.
+    public func clientNextHop(of client: IPv4Address, confirmed: Bool) -> MACAddress? {
+        if let mac = cell.read({ $0.macs[client.value] }) { return mac }
+        guard let word = clients.entry(of: client.value) else { return nil }
+        if confirmed, word & ClientNextHops.established == 0 { clients.markEstablished(client.value, word: word) }
+        return MACAddress(rawValue: word & 0xFFFF_FFFF_FFFF)
+    }
+
+    /// Whether `address` is a current server and `mac` the MAC learned for it (from the ARP
+    /// reply to this member's ask): what a frame must show before l4-3 rewrites it to come from
+    /// the VIP, so that a host on a shared link cannot pass for a server by its IP alone.
+    public func isServer(_ address: IPv4Address, at mac: MACAddress) -> Bool {
+        guard guarded.read({ $0.servers.contains(address.value) }) else { return false }
+        return cell.read { $0.macs[address.value] } == mac
     }
 
     /// Records `address` at `mac` when that is news (so a steady stream of ARP writes nothing):
     /// a guarded address in the small table, anyone else in `clients`. Safe from several threads
     /// at once (the input thread and the reply threads all learn).
     func record(_ address: IPv4Address, at mac: MACAddress) {
-        guard address.value != 0, !mac.isBroadcast, mac != .zero, lookup(address.value) != mac else { return }
+        guard address.value != 0, !mac.isMulticast, mac != .zero, lookup(address.value) != mac else { return }
         guard guarded.read({ $0.contains(address.value) }) else {
-            return learnNewClient(address, at: mac, established: false)
+            return learnNewClient(address, at: mac, replacing: true)
         }
         cell.update { table in
             guard table.macs[address.value] != mac else { return nil }

@@ -33,13 +33,13 @@ import Testing
 
     @Test func aClientFrameNeverTeachesAServerOrOwnAddress() {
         let neighbours = guarded()
-        neighbours.learnClient(server, at: attacker, established: false)
-        neighbours.learnClient(gateway, at: attacker, established: false)
-        neighbours.learnClient(node, at: attacker, established: false)
+        neighbours.learnClient(server, at: attacker, opening: true)
+        neighbours.learnClient(gateway, at: attacker, opening: true)
+        neighbours.learnClient(node, at: attacker, opening: true)
         #expect(neighbours.mac(of: server) == nil)
         #expect(neighbours.mac(of: gateway) == nil)
         #expect(neighbours.refused.load(ordering: .relaxed) == 3)
-        neighbours.learnClient(client, at: attacker, established: false)
+        neighbours.learnClient(client, at: attacker, opening: true)
         #expect(neighbours.mac(of: client) == attacker)
     }
 
@@ -71,7 +71,7 @@ import Testing
     @Test func anAddressThatBecomesAServerForgetsWhatAnyoneSaidOfIt() {
         let neighbours = Neighbours()
         let newcomer = IPv4Address("198.18.2.12")!
-        neighbours.learnClient(newcomer, at: attacker, established: false)  // before it was a server: anyone could say it
+        neighbours.learnClient(newcomer, at: attacker, opening: true)  // before it was a server: anyone could say it
         #expect(neighbours.mac(of: newcomer) == attacker)
         neighbours.guardAddresses(servers: [server, newcomer], own: [node])
         #expect(neighbours.mac(of: newcomer) == nil)
@@ -86,30 +86,59 @@ import Testing
     }
 
     /// A flood of new client addresses (random-source SYNs) costs the same per address and no
-    /// more memory, and never pushes out the clients of established connections (issue 16, item 8).
-    @Test func aFloodOfNewClientsKeepsTheTableBoundedAndTheEstablishedOnes() {
+    /// more memory, and never pushes out the clients a server confirmed (issue 16, item 8).
+    @Test func aFloodOfNewClientsKeepsTheTableBoundedAndTheConfirmedOnes() {
         let neighbours = Neighbours(clientCapacity: 1 << 12)
         let regulars = (0..<500).map { IPv4Address(0xC612_0100 + UInt32($0)) }
-        for regular in regulars { neighbours.learnClient(regular, at: serverMAC, established: true) }
+        for regular in regulars {
+            neighbours.learnClient(regular, at: serverMAC, opening: true)
+            #expect(neighbours.clientNextHop(of: regular, confirmed: true) == serverMAC)   // a server's ACK to it
+        }
         var random: UInt64 = 0x5EED
         for _ in 0..<200_000 {
             random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            neighbours.learnClient(IPv4Address(UInt32(truncatingIfNeeded: random >> 32)), at: attacker, established: false)
+            neighbours.learnClient(IPv4Address(UInt32(truncatingIfNeeded: random >> 32)), at: attacker, opening: true)
         }
         #expect(neighbours.count <= 1 << 12)
         #expect(regulars.allSatisfy { neighbours.mac(of: $0) == serverMAC })
-        // An established client moved behind another router: its next frame says so.
-        neighbours.learnClient(regulars[0], at: attacker, established: true)
+        // A client moved behind another router: its next SYN says so.
+        neighbours.learnClient(regulars[0], at: attacker, opening: true)
         #expect(neighbours.mac(of: regulars[0]) == attacker)
+    }
+
+    /// Client frames alone (spoofable) neither protect an entry nor repoint one: only a SYN (or
+    /// ARP) changes a recorded next hop, and only a server's ACK marks it established.
+    @Test func clientFramesNeitherRepointNorProtectAnEntry() {
+        let neighbours = Neighbours(clientCapacity: 4)   // every address shares the same four slots
+        neighbours.learnClient(client, at: serverMAC, opening: true)
+        neighbours.learnClient(client, at: attacker, opening: false)   // a spoofed ACK from the client's address
+        #expect(neighbours.mac(of: client) == serverMAC)
+        let others = (1...4).map { IPv4Address(0xC612_0200 + UInt32($0)) }
+        for other in others { neighbours.learnClient(other, at: serverMAC, opening: false) }   // mid-stream frames: not confirmed
+        for flood in 0..<64 { neighbours.learnClient(IPv4Address(0xC613_0000 + UInt32(flood)), at: attacker, opening: true) }
+        #expect(others.allSatisfy { neighbours.mac(of: $0) != serverMAC }, "unconfirmed entries are the flood's victims")
+        let multicast = MACAddress(0x01, 0x00, 0x5e, 0, 0, 1)
+        let listener = IPv4Address("198.18.1.77")!
+        neighbours.learnClient(listener, at: multicast, opening: true)
+        #expect(neighbours.mac(of: listener) == nil, "a multicast source MAC is never a next hop")
+    }
+
+    @Test func aServerIsKnownByItsAddressAndTheMACItsARPReplyGave() {
+        let neighbours = guarded()
+        neighbours.noteAsked(server, now: now)
+        withARP(.reply, from: serverMAC, server, to: ours) { neighbours.learn(from: $0, receivedBy: ours, now: now + 1) }
+        #expect(neighbours.isServer(server, at: serverMAC))
+        #expect(!neighbours.isServer(server, at: attacker), "a host on the link using a server's address")
+        #expect(!neighbours.isServer(client, at: serverMAC))
     }
 
     @Test func aClientEntryLostIsLearnedAgainFromItsNextFrame() {
         let neighbours = Neighbours(clientCapacity: 4)
         let addresses = (1...5).map { IPv4Address(0xC612_0100 + UInt32($0)) }
-        for address in addresses { neighbours.learnClient(address, at: serverMAC, established: true) }
+        for address in addresses { neighbours.learnClient(address, at: serverMAC, opening: true) }
         #expect(addresses.filter { neighbours.mac(of: $0) == nil }.count == 1)
         for address in addresses {
-            neighbours.learnClient(address, at: serverMAC, established: true)
+            neighbours.learnClient(address, at: serverMAC, opening: false)
             #expect(neighbours.mac(of: address) == serverMAC)
         }
     }

@@ -107,9 +107,10 @@ final class NATPath: @unchecked Sendable {
     private func forwardToServer(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64) {
         guard admits(segment, port: segment.destinationPort, of: ports, counters: counters) else { return }
         guard let server = connections.server(for: segment, frame: frame, now: now) else { return }
-        // A client's frames teach the next hop back to it (it, or its router): the first one of a
-        // connection, and any later one after the entry was lost (a failover, an eviction).
-        neighbours.learnClient(segment.ip.source, at: segment.ethernet.source, established: !segment.flags.contains(.syn))
+        // A client's frames teach the next hop back to it (it, or its router): a SYN, and any
+        // later frame when the entry was lost (a failover, an eviction); only a SYN changes it.
+        let flags = segment.flags
+        neighbours.learnClient(segment.ip.source, at: segment.ethernet.source, opening: flags.contains(.syn) && !flags.contains(.ack))
         guard let mac = neighbours.mac(of: server) else {
             asking.ask(output, for: server, now: now, neighbours: neighbours)
             counters.drop(.noServerMAC)
@@ -166,14 +167,17 @@ final class NATPath: @unchecked Sendable {
     }
 
     /// A server's reply: the source becomes the VIP again, and it goes to the client's next hop.
-    /// Only a current server's frames are rewritten: anything else sent to the gateway's MAC from
-    /// a cluster port must not get the VIP as its source (issue 16).
+    /// Only a current server's frames are rewritten, from the MAC its ARP reply gave: anything
+    /// else sent to the gateway's MAC from a cluster port must not get the VIP as its source
+    /// (issue 16). A reply that is an ACK (no SYN, no RST) confirms the client's entry.
     private func forwardToClient(_ segment: TCPFrame, frame: UnsafeMutableRawBufferPointer, now: UInt64,
                                  asking: inout ARPAsking) {
         guard admits(segment, port: segment.sourcePort, of: ports, counters: counters) else { return }
-        guard neighbours.isServer(segment.ip.source) else { return counters.drop(.notFromServer) }
+        guard neighbours.isServer(segment.ip.source, at: segment.ethernet.source) else { return counters.drop(.notFromServer) }
         let client = segment.ip.destination
-        guard let mac = neighbours.mac(of: client) else {
+        let flags = segment.flags
+        let confirmed = flags.contains(.ack) && !flags.contains(.syn) && !flags.contains(.rst)
+        guard let mac = neighbours.clientNextHop(of: client, confirmed: confirmed) else {
             asking.ask(input, for: client, now: now, neighbours: neighbours)
             counters.drop(.noClientMAC)
             return
@@ -191,11 +195,12 @@ final class NATPath: @unchecked Sendable {
     private func forwardToClient(icmp ip: IPv4Packet, now: UInt64, asking: inout ARPAsking) {
         guard let error = checkedICMPError(ip, counters: counters) else { return }
         let server = ip.source
-        guard neighbours.isServer(server), error.quotedDestination == server, ports.contains(error.quotedDestinationPort),
+        guard neighbours.isServer(server, at: ip.ethernet.source), error.quotedDestination == server,
+              ports.contains(error.quotedDestinationPort),
               error.quotedSource == ip.destination
         else { return counters.drop(.icmpUnmapped) }
         let client = ip.destination
-        guard let mac = neighbours.mac(of: client) else {
+        guard let mac = neighbours.clientNextHop(of: client, confirmed: false) else {
             asking.ask(input, for: client, now: now, neighbours: neighbours)
             counters.drop(.noClientMAC)
             return

@@ -27,8 +27,10 @@ public struct ICMPErrorFrame {
     public let end: Int
 
     /// The ICMP types that quote a segment and say something about its path: destination
-    /// unreachable (3, "fragmentation needed" is code 4), time exceeded (11), parameter problem (12).
-    public static let errorTypes: Set<UInt8> = [3, 11, 12]
+    /// unreachable (3, "fragmentation needed" is code 4) and time exceeded (11), as LVS forwards
+    /// them (a parameter problem is about a header the sender made, not the path).
+    @inlinable
+    public static func isErrorType(_ type: UInt8) -> Bool { type == 3 || type == 11 }
 
     /// A view over `ip` when it is an ICMP error quoting a TCP segment with its ports; nil for
     /// anything else (another protocol or ICMP type, a fragment, a quote that is cut short or is
@@ -39,7 +41,7 @@ public struct ICMPErrorFrame {
         let icmp = ip.payloadOffset
         let end = ip.end
         let quote = icmp &+ 8
-        guard end &- quote >= 20 + 8, Self.errorTypes.contains(ip.bytes._byte(at: icmp)) else { return nil }
+        guard end &- quote >= 20 + 8, Self.isErrorType(ip.bytes._byte(at: icmp)) else { return nil }
         let bytes = ip.bytes
         let first = bytes._byte(at: quote)
         let quotedHeaderLength = Int(first & 0x0F) &* 4
