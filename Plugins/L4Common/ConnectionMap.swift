@@ -219,13 +219,18 @@ public final class ConnectionMap: @unchecked Sendable {
     }
 }
 
-/// At most one ARP request per address per 100 ms, for frames waiting on an unknown MAC. One per
-/// thread. Remembers at most `limit` addresses (replies to a flood of spoofed sources ask for as
-/// many addresses): when full, those asked for over 100 ms ago are forgotten, or all of them.
+/// At most one ARP request per address per 100 ms, and `perSecond` in all, for frames waiting on
+/// an unknown MAC. One per thread. Remembers at most `limit` addresses (replies to a flood of
+/// spoofed sources ask for as many addresses): when full, those asked for over 100 ms ago are
+/// forgotten, or all of them. The overall cap keeps such a flood from becoming a broadcast storm
+/// on the client link (each SYN-ACK to an evicted source would ask).
 public struct ARPAsking: Sendable {
     private var asked: [UInt32: UInt64] = [:]
+    private var second: UInt64 = 0
+    private var askedThisSecond = 0
     static let interval: UInt64 = 100_000_000
     static let limit = 4_096
+    static let perSecond = 1_000
 
     public init() {}
 
@@ -236,6 +241,12 @@ public struct ARPAsking: Sendable {
     /// Whether it is time to ask for `address` again; remembers that it is asked now.
     mutating func shouldAsk(for address: IPv4Address, now: UInt64) -> Bool {
         if let last = asked[address.value], now &- last < Self.interval { return false }
+        if now / 1_000_000_000 != second {
+            second = now / 1_000_000_000
+            askedThisSecond = 0
+        }
+        guard askedThisSecond < Self.perSecond else { return false }
+        askedThisSecond += 1
         if asked.count >= Self.limit {
             asked = asked.filter { now &- $0.value < Self.interval }
             if asked.count >= Self.limit / 2 { asked.removeAll(keepingCapacity: true) }

@@ -148,8 +148,15 @@ import Testing
         let first = asking.shouldAsk(for: client, now: now)
         let again = asking.shouldAsk(for: client, now: now + 1_000)
         #expect(first && !again)
-        for index in 0..<20_000 { _ = asking.shouldAsk(for: IPv4Address(UInt32(index + 1)), now: now + UInt64(index) * 1_000) }
+        var asked = 0
+        for index in 0..<20_000 where asking.shouldAsk(for: IPv4Address(UInt32(index + 1)), now: now + UInt64(index) * 1_000) { asked += 1 }
         #expect(asking.count <= ARPAsking.limit)
+        #expect(asked == ARPAsking.perSecond - 1, "20,000 addresses in 20 ms: at most perSecond requests a second")
+        var storm = 0
+        for index in 0..<20_000 where asking.shouldAsk(for: IPv4Address(UInt32(index + 30_001)), now: now + 5_000_000_000 + UInt64(index) * 100_000) {
+            storm += 1
+        }
+        #expect(storm == 2 * ARPAsking.perSecond, "20,000 addresses over 2 s")
         let later = asking.shouldAsk(for: client, now: now + ARPAsking.interval)
         #expect(later)
     }
