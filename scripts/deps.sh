@@ -15,7 +15,7 @@ demo_packages=(libpcap-dev libnet1-dev pkg-config gcc libc6-dev make)
 # lab (examples/lab/lab.sh); ethtool turns TX checksum offload off on its links; nftables cuts the
 # lab link in the partition test; curl fetches through the VIP; python3 runs the lab's helpers;
 # wrk loads the cluster under the policy swaps and the failovers.
-test_packages=(iproute2 ethtool nftables python3 curl wrk)
+test_packages=(iproute2 ethtool nftables python3 curl wrk netsniff-ng)
 
 purpose=${1:-}
 case "$purpose" in

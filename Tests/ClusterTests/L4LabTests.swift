@@ -511,9 +511,11 @@ struct L4LabTests {
         }
     }
 
-    /// `moreClientNetworks`: where else clients stand (l4-3's `client_networks`, after the front link).
+    /// `moreClientNetworks`: where else clients stand (l4-3's `client_networks`, after the front
+    /// link); `moreOptions`: strategy options to add (YAML flow-map entries).
     static func runTopologyTwo(strategy: String, members: [String], dispatchers: [String],
-                               moreClientNetworks: [String] = [], site: TemporaryFolder? = nil) throws -> RunningLab {
+                               moreClientNetworks: [String] = [], moreOptions: String = "",
+                               site: TemporaryFolder? = nil) throws -> RunningLab {
         let lab = try L4Lab.up(topology: .two)
         do {
             let site = try site ?? TemporaryFolder()
@@ -521,7 +523,7 @@ struct L4LabTests {
             let cluster = try TestCluster(port: 7680, size: 1)
             let config = try config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: dispatchers,
                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250",
-                                    moreClientNetworks: moreClientNetworks)
+                                    moreClientNetworks: moreClientNetworks, moreOptions: moreOptions)
             let children = try startMembers(members, lab: lab, cluster: cluster, config: config)
             return RunningLab(lab: lab, cluster: cluster, children: children, site: site, addresses: members.map { lab.address($0) })
         } catch {
@@ -533,8 +535,9 @@ struct L4LabTests {
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
                        dispatchers: [String], dispatchersServe: Bool = false,
                        timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100",
-                       moreClientNetworks: [String] = []) throws -> String {
+                       moreClientNetworks: [String] = [], moreOptions: String = "") throws -> String {
         var options = topology == .two ? "interface: eth0, output_interface: eth1" : "interface: eth0"
+        if !moreOptions.isEmpty { options += ", \(moreOptions)" }
         if strategy == "l4-3" {
             // The servers send replies for the client through the gateway the dispatcher answers for.
             let clients = [topology == .two ? "198.18.1.0/24" : lab.address("client") + "/32"] + moreClientNetworks
@@ -593,6 +596,12 @@ struct L4LabTests {
     static func randomFile(_ path: String, bytes: Int) throws {
         let made = L4Lab.command("/bin/bash", ["-c", "head -c \(bytes) /dev/urandom > '\(path)'"])
         try #require(made.status == 0, "cannot write \(path): \(made.output)")
+    }
+
+    /// A top-level number of the stats, or -1.
+    static func number(_ stats: JSONValue, _ key: String) -> Int {
+        guard case .object(let top) = stats, case .number(let value)? = top[key] else { return -1 }
+        return Int(value)
     }
 
     static func number(_ stats: JSONValue, _ section: String, _ key: String) -> Int {
