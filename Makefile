@@ -29,6 +29,7 @@ ring-demo: build example-plugin
 ## timeouts) would starve into false failures (a proxy's 408 after its 10 s header timeout).
 ## Each stage prints its time ("== stage NAME: N s"; scripts/stage.sh).
 test: deps-test
+	$(STAGE) layout scripts/check-layout.sh
 	$(STAGE) build $(MAKE) build
 	$(STAGE) example-plugin $(MAKE) example-plugin
 	$(STAGE) tests $(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every module folder (Sources/*, Plugins/*, policies/*, Fuzz/*, Tests/*) must be named in the
+# README's Layout block, so that the map of the tree stays whole (issue 19). Prints what is
+# missing and exits 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+layout=$(sed -n '/^## Layout/,/^## /p' README.md)
+missing=()
+for folder in Sources/*/ Plugins/*/ policies/*/ Fuzz/*/ Tests/*/; do
+    name=$(basename "$folder")
+    grep -qw -- "$name" <<<"$layout" || missing+=("${folder%/}")
+done
+if (( ${#missing[@]} )); then
+    echo "README.md, Layout: name these module folders (what each holds): ${missing[*]}" >&2
+    exit 1
+fi
+echo "README.md Layout names every module folder"
