@@ -1,6 +1,7 @@
 /*
- * SashaABI has no code; this file pins the layout of the types that cross the plugin boundary, so a
- * change that would silently break plugins built earlier fails the build instead.
+ * SashaABI's one object: the ABI stamp below, and checks that pin the layout of the types that
+ * cross the plugin boundary, so a change that would silently break plugins built earlier fails
+ * the build instead.
  */
 #include "sasha_abi.h"
 

@@ -22,6 +22,25 @@ struct PluginLoaderTests {
         #expect(plugin.validate(options: .object(["bad": .bool(true)])) == OptionError(key: "bad", "fixture rejects 'bad'"))
     }
 
+    @Test("the host asks a plain-C policy about a flow lost mid-stream only when its descriptor says it is consistent")
+    func midStreamFlowsOnlyToConsistentPolicies() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "lax").build(at: folder.file("liblax.so"))
+        try CPluginFixture(name: "steady", flags: "SASHA_PLUGIN_CONSISTENT").build(at: folder.file("libsteady.so"))
+        let loader = PluginLoader(searchPaths: [folder.path])
+        let server = IPv4Address("10.9.8.7")!
+        let lost = Flow(client: IPv4Address("127.0.0.1")!, clientPort: 1, clusterPort: 80, midStream: true)
+        for (name, consistent) in [("lax", false), ("steady", true)] {
+            let plugin = try loader.load(name: name, kind: .policy).get()
+            #expect(plugin.isConsistent == consistent)
+            let policy = try plugin.makePolicy(options: .object([:]))
+            policy.serversChanged(ServerList(servers: [Server(address: server)]))
+            #expect(policy.pick(Flow(client: IPv4Address("127.0.0.1")!, clientPort: 1, clusterPort: 80)) == server)
+            // The fixture's own pick answers every flow: only the host can have said no.
+            #expect(policy.pick(lost) == (consistent ? server : nil), "\(name)")
+        }
+    }
+
     @Test("a library without the entry symbol is refused")
     func refusesMissingEntry() throws {
         let folder = try TemporaryFolder()

@@ -12,11 +12,15 @@ public struct CPluginFixture {
     public var stamp: (abi: String, toolchain: String)?
     /// When set, the entry aborts the process: proves the loader refused without running it.
     public var entryAborts: Bool
+    /// The descriptor's flags (C source), e.g. "SASHA_PLUGIN_CONSISTENT".
+    public var flags: String
 
     public init(
         name: String = "fixture-policy", kind: String = "SASHA_PLUGIN_POLICY", abiVersion: String = "SASHA_ABI_VERSION",
-        toolchain: String = "c", exportsEntry: Bool = true, stamp: (abi: String, toolchain: String)? = nil, entryAborts: Bool = false
+        toolchain: String = "c", exportsEntry: Bool = true, stamp: (abi: String, toolchain: String)? = nil, entryAborts: Bool = false,
+        flags: String = "0"
     ) {
+        self.flags = flags
         self.stamp = stamp
         self.entryAborts = entryAborts
         self.name = name
@@ -82,7 +86,7 @@ public struct CPluginFixture {
         };
         static const sasha_plugin_descriptor descriptor = {
             .struct_size = sizeof(sasha_plugin_descriptor), .abi_version = \(abiVersion),
-            .toolchain = "\(toolchain)", .kind = \(kind), .name = "\(name)",
+            .toolchain = "\(toolchain)", .kind = \(kind), .flags = \(flags), .name = "\(name)",
             .description = "a fixture", .policy = &policy, .strategy = &strategy,
         };
 

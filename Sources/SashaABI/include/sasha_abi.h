@@ -35,9 +35,10 @@ extern "C" {
 /**
  * The data symbol the host reads with dlsym *before* calling any of the plugin's code: a plugin
  * built against another ABI version or by another toolchain is refused without running it (code
- * built for another Swift runtime can crash the host the moment it runs). SashaSDK's C part
- * defines it in every plugin that links SashaSDK; a plugin without it (plain C) is checked by its
- * descriptor alone.
+ * built for another Swift runtime can crash the host the moment it runs). It is defined in
+ * SashaABI's sasha_abi.c, so every image that links SashaABI (the host, and every plugin built
+ * with SashaSDK, which depends on it) carries its own; a plugin without it (plain C) is checked
+ * by its descriptor alone.
  */
 #define SASHA_PLUGIN_STAMP_SYMBOL "sasha_plugin_abi_stamp"
 
@@ -98,8 +99,9 @@ typedef struct sasha_server {
 /**
  * A flow flag: the connection is already under way, but the dispatcher has no record of it (a
  * packet other than a SYN, after the map lost it). Only a consistent policy (one that answers
- * the same flow the same way, such as maglev) can say where it went; the host answers 0 for every
- * other policy, and the strategy drops the packet.
+ * the same flow the same way, such as maglev; its descriptor says SASHA_PLUGIN_CONSISTENT) can
+ * say where it went. The host never asks any other policy about such a flow: its `pick` answers
+ * 0, and the strategy drops the packet.
  */
 #define SASHA_FLOW_MID_STREAM 2u
 
@@ -202,7 +204,7 @@ typedef struct sasha_host {
  */
 typedef struct sasha_policy_vtable {
     uint32_t struct_size;
-    uint32_t reserved;
+    uint32_t reserved;        /**< zero */
 
     /** Check options without creating anything (used by `sasha check`). `options_json` borrowed. */
     sasha_status (*validate)(const char *options_json, sasha_error *error);
@@ -228,7 +230,7 @@ typedef struct sasha_policy_vtable {
  */
 typedef struct sasha_strategy_vtable {
     uint32_t struct_size;
-    uint32_t reserved;
+    uint32_t reserved;        /**< zero */
 
     /** Check options without creating anything. */
     sasha_status (*validate)(const char *options_json, sasha_error *error);
@@ -260,6 +262,12 @@ typedef struct sasha_strategy_vtable {
 } sasha_strategy_vtable;
 
 /**
+ * A descriptor flag for a policy: it answers the same flow the same way whatever else happened
+ * (consistent hashing, as maglev does), so the host may ask it about SASHA_FLOW_MID_STREAM flows.
+ */
+#define SASHA_PLUGIN_CONSISTENT 1u
+
+/**
  * What the entry symbol returns. Owned by the plugin, immutable, valid for the life of the process.
  */
 typedef struct sasha_plugin_descriptor {
@@ -267,7 +275,7 @@ typedef struct sasha_plugin_descriptor {
     uint32_t abi_version;        /**< SASHA_ABI_VERSION the plugin was built against */
     const char *toolchain;       /**< the Swift compiler it was built with, e.g. "swift-6.3" */
     sasha_plugin_kind kind;
-    uint32_t reserved;
+    uint32_t flags;              /**< SASHA_PLUGIN_CONSISTENT or zero for a policy; zero for a strategy */
     const char *name;            /**< e.g. "round-robin": what YAML names */
     const char *description;     /**< one line */
     const sasha_policy_vtable *policy;     /**< set when kind == SASHA_PLUGIN_POLICY */

@@ -9,6 +9,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let summary: String
     public let abiVersion: UInt32
     public let toolchain: String
+    /// A policy whose descriptor says SASHA_PLUGIN_CONSISTENT.
+    public let isConsistent: Bool
     let descriptor: UnsafePointer<sasha_plugin_descriptor>
     let host: UnsafePointer<sasha_host>
     /// The callbacks this plugin was given: benchmarks call `pick` through it as a strategy would.
@@ -24,6 +26,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         summary = d.description.map { String(cString: $0) } ?? ""
         abiVersion = d.abi_version
         toolchain = d.toolchain.map { String(cString: $0) } ?? ""
+        isConsistent = kind == .policy && d.flags & SASHA_PLUGIN_CONSISTENT != 0
     }
 
     /// Asks the plugin whether it accepts these options (for `sasha check` and a swap's first round).

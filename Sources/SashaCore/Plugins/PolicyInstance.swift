@@ -11,11 +11,14 @@ public final class PolicyInstance: @unchecked Sendable {
     public let plugin: LoadedPlugin
     @usableFromInline let instance: UnsafeMutableRawPointer
     @usableFromInline let vtable: UnsafePointer<sasha_policy_vtable>
+    /// The descriptor says SASHA_PLUGIN_CONSISTENT: it may be asked about mid-stream flows.
+    @usableFromInline let isConsistent: Bool
 
     init(plugin: LoadedPlugin, instance: UnsafeMutableRawPointer, vtable: UnsafePointer<sasha_policy_vtable>) {
         self.plugin = plugin
         self.instance = instance
         self.vtable = vtable
+        isConsistent = plugin.isConsistent
     }
 
     deinit { vtable.pointee.destroy?(instance) }
@@ -30,10 +33,13 @@ public final class PolicyInstance: @unchecked Sendable {
         }
     }
 
-    /// Picks a server for a flow: its address, or 0 when none can take it. Thread-safe.
+    /// Picks a server for a flow: its address, or 0 when none can take it. A flow the
+    /// dispatcher lost mid-stream is put only to a consistent policy: any other would send it
+    /// somewhere new, where the server resets it. Thread-safe.
     @inlinable
     public func pick(_ flow: UnsafePointer<sasha_flow>) -> UInt32 {
-        vtable.pointee.pick?(instance, flow) ?? 0
+        if !isConsistent, flow.pointee.flags & SASHA_FLOW_MID_STREAM != 0 { return 0 }
+        return vtable.pointee.pick?(instance, flow) ?? 0
     }
 
     public func pick(_ flow: Flow) -> IPv4Address? {

@@ -12,7 +12,7 @@ enum DescriptorStorage {
     nonisolated(unsafe) private static var descriptor: UnsafeMutablePointer<sasha_plugin_descriptor>?
 
     static func make(
-        kind: sasha_plugin_kind, name: String, summary: String,
+        kind: sasha_plugin_kind, flags: UInt32 = 0, name: String, summary: String,
         policy: UnsafePointer<sasha_policy_vtable>?, strategy: UnsafePointer<sasha_strategy_vtable>?
     ) -> UnsafePointer<sasha_plugin_descriptor> {
         if let descriptor { return UnsafePointer(descriptor) }
@@ -22,7 +22,7 @@ enum DescriptorStorage {
             abi_version: SASHA_ABI_VERSION,
             toolchain: UnsafePointer(strdup(swiftToolchain)),
             kind: kind,
-            reserved: 0,
+            flags: flags,
             name: UnsafePointer(strdup(name)),
             description: UnsafePointer(strdup(summary)),
             policy: policy,

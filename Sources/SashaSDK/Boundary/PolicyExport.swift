@@ -34,7 +34,8 @@ public func exportPolicy<P: Policy>(_ type: P.Type, host: UnsafePointer<sasha_ho
             try P(options: options, host: host)
         }
     }
-    return DescriptorStorage.make(kind: SASHA_PLUGIN_POLICY, name: P.name, summary: P.summary, policy: policyVTable, strategy: nil)
+    return DescriptorStorage.make(kind: SASHA_PLUGIN_POLICY, flags: P.isConsistent ? SASHA_PLUGIN_CONSISTENT : 0, name: P.name,
+                                  summary: P.summary, policy: policyVTable, strategy: nil)
 }
 
 /// Makes a policy from JSON options, as the thunks and in-process tests do.
@@ -70,12 +71,9 @@ nonisolated(unsafe) private let policyVTable: UnsafePointer<sasha_policy_vtable>
         withPolicy(instance) { $0.serversChanged(ServerList(servers, count: count, tagNames: tagNames, tagCount: tagCount)) }
     },
     pick: { instance, flow in
-        let flow = Flow(flow!.pointee)
-        return withPolicy(instance) { policy in
-            // A lost flow mid-stream: a policy that is not consistent would send it somewhere new.
-            if flow.isMidStream && !type(of: policy).isConsistent { return 0 }
-            return policy.pick(flow)?.value ?? 0
-        }
+        // A lost flow mid-stream reaches only a consistent policy: the host checks the
+        // descriptor's SASHA_PLUGIN_CONSISTENT (PolicyInstance), for C plugins as for these.
+        withPolicy(instance) { $0.pick(Flow(flow!.pointee))?.value ?? 0 }
     },
     connection_opened: { instance, server in withPolicy(instance) { $0.connectionOpened(on: IPv4Address(server)) } },
     connection_closed: { instance, server in withPolicy(instance) { $0.connectionClosed(on: IPv4Address(server)) } }
