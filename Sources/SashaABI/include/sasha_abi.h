@@ -125,9 +125,16 @@ typedef struct sasha_connection {
     uint64_t started_ns;      /**< host monotonic clock when first seen; 0 when unknown */
 } sasha_connection;
 
-/** Receives bytes the callee produces (a stats document). `data` is borrowed for the call. */
+/**
+ * Receives bytes the callee produces (a stats document). `data` is borrowed for the call. The
+ * function and its `context` are valid only until the call that was given them returns: call it
+ * from that call's thread, before returning, any number of times; never keep either.
+ */
 typedef void (*sasha_emit_fn)(void *context, const char *data, size_t length);
-/** Receives a batch of connections. `list` is borrowed for the call; may be called many times. */
+/**
+ * Receives a batch of connections. `list` is borrowed for the call; may be called many times.
+ * Same lifetime as sasha_emit_fn: only inside the call that was given it, on that call's thread.
+ */
 typedef void (*sasha_connection_sink_fn)(void *context, const sasha_connection *list, size_t count);
 
 /**
@@ -201,6 +208,9 @@ typedef struct sasha_host {
  * A policy's functions. `instance` is what `create` returned. Threading: `pick`,
  * `connection_opened` and `connection_closed` are called from many threads at once, concurrently
  * with one `servers_changed` at a time; every other function is called from one control thread.
+ * Lifetime: after a live swap the old instance gets no new call; `destroy` runs once no call that started before the swap is still running
+ * on it. A flow flagged SASHA_FLOW_MID_STREAM reaches `pick` only when the descriptor says
+ * SASHA_PLUGIN_CONSISTENT.
  */
 typedef struct sasha_policy_vtable {
     uint32_t struct_size;
@@ -225,8 +235,13 @@ typedef struct sasha_policy_vtable {
 } sasha_policy_vtable;
 
 /**
- * A strategy's functions. All are called from one control thread except `stats`, which may run
- * concurrently with the data path. The strategy runs its own data path threads.
+ * A strategy's functions. All are called from one control thread except `stats`, which may run on
+ * any thread, concurrently with the data path and with the other functions (never with `destroy`:
+ * the host holds the instance while it asks). The strategy runs its own data path threads.
+ * Order: `start` and `prepare_server` are never in effect at once (the host calls `stop` before
+ * `prepare_server`, and `unprepare_server` before `start`); at shutdown the host calls `stop` (if
+ * started) and `unprepare_server` (if prepared), and only then, if at all before the process
+ * exits, `destroy`, after which nothing is called on the instance.
  */
 typedef struct sasha_strategy_vtable {
     uint32_t struct_size;
