@@ -65,10 +65,12 @@ public final class ConnectionMap: @unchecked Sendable {
             switch transition {
             case .established: host.connectionOpened(on: server)
             case .ended: host.connectionClosed(on: server)
-            case .none: break
+            case .none, .expired: break
             }
             return server == node ? nil : server
         }
+        // Found idle past its timeout before the sweep came by: it ended, as a swept one does.
+        if case .expired(let server) = transition { host.connectionClosed(on: server) }
         if !isNew, let server = awaitedServer(key, now: now, flags: flags) { return server == node ? nil : server }
         if !isNew && now < listsDue.load(ordering: .relaxed) {
             // Not the policy's to place yet: a consistent one would guess, and guess wrong for a
@@ -196,19 +198,32 @@ public final class ConnectionMap: @unchecked Sendable {
         let connections = imports.withLock { list in defer { list = [] }; return list }
         for connection in connections {
             let key = FlowKey(client: connection.client, clientPort: connection.clientPort, clusterPort: connection.clusterPort)
-            guard table.count < maxFlows else {
+            // Held already (a list that came twice): nothing to do. Held but expired, not yet
+            // swept: it ended (counted closed if it was open), and the list says it lives on.
+            if let held = table.entry(for: key) {
+                guard table.isExpired(held, now: now) else { continue }
+                if held.state == .open { host.connectionClosed(on: held.server) }
+            } else if table.count >= maxFlows {
                 counters.drop(.mapFull)
                 continue
             }
             // An imported connection is established on its server: the policy counts it opened
             // (least-connections then sees the load this dispatcher took over), and closed when
             // it ends here, like any other.
-            if table.entry(for: key) == nil, table.insert(key, server: connection.server, now: now) {
-                host.connectionOpened(on: connection.server)
-            }
+            table.insert(key, server: connection.server, now: now)
+            host.connectionOpened(on: connection.server)
         }
         counters.flows.store(table.count, ordering: .relaxed)
         counters.mapBytes.store(table.byteCount, ordering: .relaxed)
+    }
+
+    /// The dispatcher stopped (its capture threads are gone): every established connection in the
+    /// map is counted closed for the policy, which outlives this map; a later dispatcher counts
+    /// again what it takes over. Control thread, after the captures stopped.
+    public func closeAll() {
+        for entry in table where entry.state == .open { host.connectionClosed(on: entry.server) }
+        table.removeAll()
+        counters.flows.store(0, ordering: .relaxed)
     }
 
     /// Connections another dispatcher mapped (state reconstruction); loaded on the capture thread

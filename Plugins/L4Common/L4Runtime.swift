@@ -92,6 +92,8 @@ public final class L4Runtime: Sendable {
             return running
         }
         for port in stopping?.ports ?? [] { for capture in port.captures { capture.stop() } }
+        // The captures are stopped: the map is this thread's now.
+        stopping?.connections.closeAll()
         // After a failed reopen nothing runs, but serving alone and the host are still to undo.
         stopServingAlone()
         runningHost.withLock { $0 = nil }

@@ -193,4 +193,42 @@ struct ConnectionMapTests {
         #expect(offer(map, segment(port: 44_100, flags: 0x11)) == guess)  // FIN
         #expect(fakeClosed.load(ordering: .relaxed) == 2)
     }
+
+    @Test("a connection a segment finds expired before the sweep did is counted closed, as a swept one is")
+    func expiredOnLookupIsCountedClosed() throws {
+        let start: UInt64 = 50_000_000_000
+        fakeNow.store(start, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+        let (map, _) = try map(["idle_timeout_s": .number(1)])
+        #expect(offer(map, segment(port: 45_000, flags: 0x02)) == guess)
+        #expect(offer(map, segment(port: 45_000)) == guess)
+        #expect(fakeOpened.load(ordering: .relaxed) == 1)
+        // Idle past the timeout, with no sweep since: the next segment finds it expired.
+        fakeNow.store(start + 3_000_000_000, ordering: .relaxed)
+        #expect(offer(map, segment(port: 45_000)) == guess, "a consistent policy places it again mid-stream")
+        #expect(fakeClosed.load(ordering: .relaxed) == 1, "the expired connection ended")
+        #expect(fakeOpened.load(ordering: .relaxed) == 2, "and the one placed again began")
+    }
+
+    @Test("a dispatcher that stops counts its established connections closed: the policy outlives the map")
+    func stoppingClosesWhatTheMapHeld() throws {
+        fakeNow.store(60_000_000_000, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+        let (map, counters) = try map()
+        for port: UInt16 in [46_000, 46_001] {
+            _ = offer(map, segment(port: port, flags: 0x02))
+            _ = offer(map, segment(port: port))
+        }
+        _ = offer(map, segment(port: 46_002, flags: 0x02))   // embryonic: never counted open
+        #expect(fakeOpened.load(ordering: .relaxed) == 2)
+        map.closeAll()
+        #expect(fakeClosed.load(ordering: .relaxed) == 2)
+        #expect(counters.flows.load(ordering: .relaxed) == 0)
+        #expect(offer(map, segment(port: 46_000, flags: 0x02)) == guess, "an empty map: the port's next SYN is a new connection")
+        #expect(counters.flows.load(ordering: .relaxed) == 1)
+    }
 }

@@ -11,5 +11,5 @@ import Glibc
 public enum Privileges {
     public static var isRoot: Bool { getuid() == 0 }
     /// `.ci/run` sets `SASHA_CI=1`.
-    public static var inCI: Bool { ProcessInfo.processInfo.environment["SASHA_CI"] != nil }
+    public static var inCI: Bool { ProcessInfo.processInfo.environment["SASHA_CI"] == "1" }
 }

@@ -207,10 +207,11 @@ typedef struct sasha_host {
 /**
  * A policy's functions. `instance` is what `create` returned. Threading: `pick`,
  * `connection_opened` and `connection_closed` are called from many threads at once, concurrently
- * with one `servers_changed` at a time; every other function is called from one control thread.
- * Lifetime: after a live swap the old instance gets no new call; `destroy` runs once no call that started before the swap is still running
- * on it. A flow flagged SASHA_FLOW_MID_STREAM reaches `pick` only when the descriptor says
- * SASHA_PLUGIN_CONSISTENT.
+ * with one `servers_changed` at a time; every other function is called from one thread at a time.
+ * Lifetime: after a live swap the old instance gets no new call; `destroy` runs once no call that
+ * started before the swap is still running on it (the last policy may never be destroyed: the
+ * process exits first). A flow flagged SASHA_FLOW_MID_STREAM reaches `pick` only when the
+ * descriptor says SASHA_PLUGIN_CONSISTENT.
  */
 typedef struct sasha_policy_vtable {
     uint32_t struct_size;
@@ -240,8 +241,9 @@ typedef struct sasha_policy_vtable {
  * the host holds the instance while it asks). The strategy runs its own data path threads.
  * Order: `start` and `prepare_server` are never in effect at once (the host calls `stop` before
  * `prepare_server`, and `unprepare_server` before `start`); at shutdown the host calls `stop` (if
- * started) and `unprepare_server` (if prepared), and only then, if at all before the process
- * exits, `destroy`, after which nothing is called on the instance.
+ * started) and `unprepare_server` (if prepared). `destroy` comes after them, if at all before the
+ * process exits (`servers_changed` may still come in between); after it nothing is called on
+ * the instance.
  */
 typedef struct sasha_strategy_vtable {
     uint32_t struct_size;

@@ -21,6 +21,9 @@ extension FlowTable {
         case established
         /// An established connection got the client's FIN or RST.
         case ended
+        /// The lookup found the connection expired (idle past the timeout before the sweep came
+        /// by) and removed it; it was established, on `server`.
+        case expired(server: IPv4Address)
     }
 }
 

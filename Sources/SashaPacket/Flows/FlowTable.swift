@@ -131,6 +131,7 @@ public struct FlowTable: Sendable {
         let entry = _slots[index]
         if _isExpired(entry, now: now) {
             _removeSlot(index)
+            if entry._state == FlowState.open.rawValue { transition = .expired(server: IPv4Address(entry._server)) }
             return nil
         }
         switch entry._state {
@@ -162,6 +163,17 @@ public struct FlowTable: Sendable {
         guard let index = _find(key.packed) else { return nil }
         return _slots[index]
     }
+
+    /// Removes every connection, keeping the slots allocated.
+    public mutating func removeAll() {
+        _slots = ContiguousArray(repeating: Entry(_empty: ()), count: _slots.count)
+        _count = 0
+        _sweepCursor = 0
+    }
+
+    /// Whether `entry` has outlived its state's timeout at `now` (the sweep has not removed it yet).
+    @inlinable
+    public func isExpired(_ entry: Entry, now: UInt64) -> Bool { _isExpired(entry, now: now) }
 
     /// Adds a connection or replaces the one with the same key (a reused client port starts a
     /// new, open connection). Returns true when the key was new. Allocates only when the table
