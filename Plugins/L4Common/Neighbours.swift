@@ -54,8 +54,6 @@ public final class Neighbours: Sendable {
         cell.read { $0.macs[address] } ?? clients.mac(of: address)
     }
 
-    /// Whether `address` is one of the current servers.
-    public func isServer(_ address: IPv4Address) -> Bool { guarded.read { $0.servers.contains(address.value) } }
 
     /// Sets the guarded addresses. A server new to the list loses what was learned for it before
     /// it was guarded (anyone could have said it), so that it is asked for anew.

@@ -22,12 +22,7 @@ extension L4LabTests {
         let warm = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-o", "/dev/null", "http://\(lab.vip)/"])
         try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
 
-        let (ready, go, kept) = (site.file("ready"), site.file("go"), site.file("kept"))
-        let holder = try lab.run(host: "client", argv: ["python3", "-c", Self.keepAliveHolder, lab.vip, ready, go, kept])
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        let readyBy = ContinuousClock.now + .seconds(20)
-        while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
-        try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open")
+        let held = try await KeptConnections(lab, site: site)
 
         let flood = try site.write("flood.trafgen", try Self.floodConfig(lab))
         let sent = lab.exec(host: "client", ["trafgen", "--dev", "eth0", "--conf", flood, "-n", "20000", "-b", "20000pps", "-q"])
@@ -37,10 +32,7 @@ extension L4LabTests {
         #expect((100...1000).contains(Self.number(during, "flows")), "the map passed max_flows: \(during)")
         #expect(Self.number(during, "drops", "map_full") >= 10_000, "the SYNs past max_flows were not counted: \(during)")
 
-        FileManager.default.createFile(atPath: go, contents: nil)
-        let keptBy = ContinuousClock.now + .seconds(30)
-        while holder.isRunning && ContinuousClock.now < keptBy { try await Task.sleep(for: .milliseconds(100)) }
-        let summary = (try? String(contentsOfFile: kept, encoding: .utf8)) ?? "(no summary)"
+        let summary = try await held.askAgain()
         #expect(summary.hasPrefix("same 100 "), "keep-alive connections after the flood: \(summary)")
 
         // syn_timeout_s is 2: the SYN-only entries leave (the sweep takes up to 4,096 a 10 ms).

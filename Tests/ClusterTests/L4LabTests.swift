@@ -111,12 +111,7 @@ struct L4LabTests {
         try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
 
         // 100 idle keep-alive connections, each asked once before the kill and once after it.
-        let (ready, go, kept) = (site.file("ready"), site.file("go"), site.file("kept"))
-        let holder = try lab.run(host: "client", argv: ["python3", "-c", Self.keepAliveHolder, lab.vip, ready, go, kept])
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        let readyBy = ContinuousClock.now + .seconds(20)
-        while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
-        try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open")
+        let held = try await KeptConnections(lab, site: site)
 
         // 64 MiB at 16 MB/s: about four seconds, with the dispatcher killed after one.
         let result = site.file("download.sha256")
@@ -134,10 +129,7 @@ struct L4LabTests {
         let expected = L4Lab.command("/usr/bin/sha256sum", [big]).output.split(separator: " ").first.map(String.init) ?? "-"
         #expect(answer.hasPrefix(expected) && answer.contains("curl 0"), "the download broke: \(answer)\n\(Self.logs(cluster, survivors))")
         // Every idle connection still works, and on the server it had.
-        FileManager.default.createFile(atPath: go, contents: nil)
-        let keptBy = ContinuousClock.now + .seconds(30)
-        while holder.isRunning && ContinuousClock.now < keptBy { try await Task.sleep(for: .milliseconds(100)) }
-        let summary = (try? String(contentsOfFile: kept, encoding: .utf8)) ?? "(no summary)"
+        let summary = try await held.askAgain()
         #expect(summary.hasPrefix("same 100 "), "idle keep-alive connections after the failover: \(summary)")
         let stats = try #require(cluster.status(lab.address(successor))?.strategyStats)
         #expect(Self.number(stats, "packets", "client_to_server") > 0, "\(stats)")
@@ -400,12 +392,7 @@ struct L4LabTests {
         #expect(swap.status == 0 && swap.output.contains("live on 3 members as epoch 1"), "\(swap.output)")
 
         // 100 keep-alive connections through d2, to s2 and s3.
-        let (ready, go, kept) = (site.file("ready"), site.file("go"), site.file("kept"))
-        let holder = try lab.run(host: "client", argv: ["python3", "-c", Self.keepAliveHolder, lab.vip, ready, go, kept])
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        let readyBy = ContinuousClock.now + .seconds(20)
-        while !FileManager.default.fileExists(atPath: ready) && ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
-        try #require(FileManager.default.fileExists(atPath: ready), "the 100 keep-alive connections did not open through d2")
+        let held = try await KeptConnections(lab, site: site, why: " through d2")
 
         let heal = lab.exec(host: "bridges", ["nft", "delete", "table", "bridge", "partition"])
         try #require(heal.status == 0, "cannot heal the link: \(heal.output)")
@@ -418,10 +405,7 @@ struct L4LabTests {
         }
         #expect(policies() == Array(repeating: "maglev@1", count: 5), "the newer policy did not win everywhere")
 
-        FileManager.default.createFile(atPath: go, contents: nil)
-        let keptBy = ContinuousClock.now + .seconds(30)
-        while holder.isRunning && ContinuousClock.now < keptBy { try await Task.sleep(for: .milliseconds(100)) }
-        let summary = (try? String(contentsOfFile: kept, encoding: .utf8)) ?? "(no summary)"
+        let summary = try await held.askAgain()
         let stats = (cluster.status(lab.address("d1"))?.strategyStats.map { "\($0)" } ?? "none")
             + "\nclient neighbours: " + lab.exec(host: "client", ["ip", "neigh"]).output
         #expect(summary.hasPrefix("same 100 "), "connections from d2's side after the heal: \(summary)\nd1: \(stats)\n\(Self.logs(cluster, addresses))")

@@ -44,6 +44,14 @@ struct ConnectionMapTests {
         return (ConnectionMap(settings: settings, host: fakeHost, counters: counters, node: IPv4Address("198.18.2.1")!), counters)
     }
 
+    /// The fake host's clock at `now`, the policy answering `guess`, no connection counted yet.
+    func reset(at now: UInt64) {
+        fakeNow.store(now, ordering: .relaxed)
+        fakePick.store(guess.value, ordering: .relaxed)
+        fakeOpened.store(0, ordering: .relaxed)
+        fakeClosed.store(0, ordering: .relaxed)
+    }
+
     /// An Ethernet/IPv4/TCP frame from the client's `port` to the VIP's port 80 with `flags`
     /// (ACK: a segment of an established connection).
     func segment(port: UInt16, flags: UInt8 = 0x10) -> [UInt8] {
@@ -125,10 +133,7 @@ struct ConnectionMapTests {
 
     @Test("a connection counts for the policy from the client's ACK of the handshake to its FIN, not from its SYN")
     func openedOnlyOnceEstablished() throws {
-        fakeNow.store(20_000_000_000, ordering: .relaxed)
-        fakePick.store(guess.value, ordering: .relaxed)
-        fakeOpened.store(0, ordering: .relaxed)
-        fakeClosed.store(0, ordering: .relaxed)
+        reset(at: 20_000_000_000)
         let (map, counters) = try map()
         #expect(offer(map, segment(port: 41_000, flags: 0x02)) == guess)
         #expect(offer(map, segment(port: 41_000, flags: 0x02)) == guess, "a retransmitted SYN keeps its server")
@@ -147,10 +152,7 @@ struct ConnectionMapTests {
     @Test("SYNs beyond max_flows are dropped and counted; SYN-only entries leave after syn_timeout_s, uncounted")
     func synFloodIsBounded() throws {
         let start: UInt64 = 30_000_000_000
-        fakeNow.store(start, ordering: .relaxed)
-        fakePick.store(guess.value, ordering: .relaxed)
-        fakeOpened.store(0, ordering: .relaxed)
-        fakeClosed.store(0, ordering: .relaxed)
+        reset(at: start)
         let (map, counters) = try map(["max_flows": .number(100), "expected_flows": .number(16), "syn_timeout_s": .number(2)])
         for port in 0..<150 { _ = offer(map, segment(port: UInt16(42_000 + port), flags: 0x02)) }
         #expect(counters.flows.load(ordering: .relaxed) == 100)
@@ -170,10 +172,7 @@ struct ConnectionMapTests {
     @Test("imported and mid-stream connections count for the policy as opened, and as closed when they end")
     func takenOverConnectionsAreCounted() throws {
         let start: UInt64 = 40_000_000_000
-        fakeNow.store(start, ordering: .relaxed)
-        fakePick.store(guess.value, ordering: .relaxed)
-        fakeOpened.store(0, ordering: .relaxed)
-        fakeClosed.store(0, ordering: .relaxed)
+        reset(at: start)
         let (map, _) = try map()
         map.importConnections((0..<3).map { Connection(client: client, clientPort: 44_000 + UInt16($0), clusterPort: 80, server: listed) })
         map.housekeep(now: start + 20_000_000)
@@ -197,10 +196,7 @@ struct ConnectionMapTests {
     @Test("a connection a segment finds expired before the sweep did is counted closed, as a swept one is")
     func expiredOnLookupIsCountedClosed() throws {
         let start: UInt64 = 50_000_000_000
-        fakeNow.store(start, ordering: .relaxed)
-        fakePick.store(guess.value, ordering: .relaxed)
-        fakeOpened.store(0, ordering: .relaxed)
-        fakeClosed.store(0, ordering: .relaxed)
+        reset(at: start)
         let (map, _) = try map(["idle_timeout_s": .number(1)])
         #expect(offer(map, segment(port: 45_000, flags: 0x02)) == guess)
         #expect(offer(map, segment(port: 45_000)) == guess)
@@ -214,10 +210,7 @@ struct ConnectionMapTests {
 
     @Test("a dispatcher that stops counts its established connections closed: the policy outlives the map")
     func stoppingClosesWhatTheMapHeld() throws {
-        fakeNow.store(60_000_000_000, ordering: .relaxed)
-        fakePick.store(guess.value, ordering: .relaxed)
-        fakeOpened.store(0, ordering: .relaxed)
-        fakeClosed.store(0, ordering: .relaxed)
+        reset(at: 60_000_000_000)
         let (map, counters) = try map()
         for port: UInt16 in [46_000, 46_001] {
             _ = offer(map, segment(port: port, flags: 0x02))

@@ -111,11 +111,7 @@ final class NATPath: @unchecked Sendable {
         // later frame when the entry was lost (a failover, an eviction); only a SYN changes it.
         let flags = segment.flags
         neighbours.learnClient(segment.ip.source, at: segment.ethernet.source, opening: flags.contains(.syn) && !flags.contains(.ack))
-        guard let mac = neighbours.mac(of: server) else {
-            asking.ask(output, for: server, now: now, neighbours: neighbours)
-            counters.drop(.noServerMAC)
-            return
-        }
+        guard let mac = serverMAC(server, now: now) else { return }
         segment.setDestination(server)
         segment.ethernet.destination = mac
         segment.ethernet.source = output.mac
@@ -130,16 +126,21 @@ final class NATPath: @unchecked Sendable {
         guard let error = checkedICMPError(ip, counters: counters),
               let server = connections.server(for: error, vip: vip, ports: ports, now: now), server != connections.node
         else { return }
-        guard let mac = neighbours.mac(of: server) else {
-            asking.ask(output, for: server, now: now, neighbours: neighbours)
-            counters.drop(.noServerMAC)
-            return
-        }
+        guard let mac = serverMAC(server, now: now) else { return }
         ip.setDestination(server)
         error.setQuotedSource(server)
         ip.ethernet.destination = mac
         ip.ethernet.source = output.mac
         counters.count(sent: output.send(error.bytes, length: error.bytes.count), in: counters.icmpErrors)
+    }
+
+    /// The server's MAC, or nil with an ARP request sent (at most every 100 ms) and the frame
+    /// counted as dropped (`no_server_mac`). Input thread.
+    private func serverMAC(_ server: IPv4Address, now: UInt64) -> MACAddress? {
+        if let mac = neighbours.mac(of: server) { return mac }
+        asking.ask(output, for: server, now: now, neighbours: neighbours)
+        counters.drop(.noServerMAC)
+        return nil
     }
 
     // MARK: Output NIC
@@ -177,11 +178,7 @@ final class NATPath: @unchecked Sendable {
         let client = segment.ip.destination
         let flags = segment.flags
         let confirmed = flags.contains(.ack) && !flags.contains(.syn) && !flags.contains(.rst)
-        guard let mac = neighbours.clientNextHop(of: client, confirmed: confirmed) else {
-            asking.ask(input, for: client, now: now, neighbours: neighbours)
-            counters.drop(.noClientMAC)
-            return
-        }
+        guard let mac = clientMAC(client, confirmed: confirmed, now: now, asking: &asking) else { return }
         segment.setSource(vip)
         segment.ethernet.destination = mac
         segment.ethernet.source = input.mac
@@ -200,15 +197,20 @@ final class NATPath: @unchecked Sendable {
               error.quotedSource == ip.destination
         else { return counters.drop(.icmpUnmapped) }
         let client = ip.destination
-        guard let mac = neighbours.clientNextHop(of: client, confirmed: false) else {
-            asking.ask(input, for: client, now: now, neighbours: neighbours)
-            counters.drop(.noClientMAC)
-            return
-        }
+        guard let mac = clientMAC(client, confirmed: false, now: now, asking: &asking) else { return }
         ip.setSource(vip)
         error.setQuotedDestination(vip)
         ip.ethernet.destination = mac
         ip.ethernet.source = input.mac
         counters.count(sent: input.send(error.bytes, length: error.bytes.count), in: counters.icmpErrors)
+    }
+
+    /// The next hop toward `client` (see `Neighbours.clientNextHop`), or nil with an ARP request
+    /// sent through the thread's `asking` and the frame counted as dropped (`no_client_mac`).
+    private func clientMAC(_ client: IPv4Address, confirmed: Bool, now: UInt64, asking: inout ARPAsking) -> MACAddress? {
+        if let mac = neighbours.clientNextHop(of: client, confirmed: confirmed) { return mac }
+        asking.ask(input, for: client, now: now, neighbours: neighbours)
+        counters.drop(.noClientMAC)
+        return nil
     }
 }
