@@ -4,7 +4,7 @@ STAGE := scripts/stage.sh
 EXAMPLE_POLICY := examples/custom-policy
 EXAMPLE_STRATEGY := examples/custom-strategy
 
-.PHONY: deps-demo deps-test demo ring-demo test build example-plugin tsan fuzz fuzz-smoke bench bench-l7 clean
+.PHONY: deps-demo deps-test demo ring-demo test build example-plugin tsan fuzz fuzz-seeds fuzz-smoke fuzz-smoke-run bench bench-l7 clean
 
 ## demo: the five-member cluster of examples/loopback.yaml on 127.0.0.1-127.0.0.5 (no root):
 ## the l7 dispatcher routes and caches, the others serve examples/www; a live screen until Ctrl-C
@@ -17,32 +17,17 @@ ring-demo: build example-plugin
 	examples/ring-demo.sh
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
-## test: the whole test suite (builds the plugins and the example plugins first, then runs the
-## concurrency tests again under ThreadSanitizer and the three fuzz targets for 20 seconds each). The
-## ring simulator, the packet tests (millions of frames and flows), the policies' concurrent-pick
-## test (15 s of both cores), the cluster under wrk (policy swaps, a kill), the capture tests and
-## the L4 lab (real hosts built and waited for synchronously: downloads, 10,000 connections,
-## failovers, partitions) and the network chaos lab (links down, loss, duplication, an MTU
-## drop, an interface gone, all under wrk: about 3.5 minutes; SASHA_CHAOS_LONG=1 runs the long
-## schedule) run on their own: they keep the cores
-## or the test pool's threads busy, and the socket tests beside them (proxies, web servers,
-## timeouts) would starve into false failures (a proxy's 408 after its 10 s header timeout).
+## test: the whole test suite (scripts/test.sh): one debug build, the plugins and the example
+## plugins, every suite, the three fuzz targets for 30 seconds each, and the concurrency tests again
+## under ThreadSanitizer. The ring simulator, the packet tests (millions of frames and flows), the
+## policies' concurrent-pick test, the cluster under wrk (policy swaps, a kill), the capture tests,
+## the L4 lab (real hosts in network namespaces: downloads, 10,000 connections, failovers,
+## partitions, a SYN flood) and the network chaos lab (links down, loss, duplication, an MTU drop,
+## an interface gone, all under wrk; SASHA_CHAOS_LONG=1 runs the long schedule) run in stages of
+## their own; the examples' builds and the ring simulator run at idle priority beside the lab.
 ## Each stage prints its time ("== stage NAME: N s"; scripts/stage.sh).
 test: deps-test
-	$(STAGE) layout scripts/check-layout.sh
-	$(STAGE) build $(MAKE) build
-	$(STAGE) example-plugin $(MAKE) example-plugin
-	$(STAGE) tests $(SWIFT) test --skip "RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
-	$(STAGE) policy-concurrency $(SWIFT) test --filter PolicyTests.ConcurrencyTests
-	$(STAGE) under-load $(SWIFT) test --filter UnderLoadTests
-	$(STAGE) packets $(SWIFT) test --filter SashaPacketTests
-	$(STAGE) capture $(SWIFT) test --filter SashaCaptureTests
-	$(STAGE) l4-lab $(SWIFT) test --filter L4LabTests
-	$(STAGE) chaos $(SWIFT) test --filter NetworkChaosTests
-	$(STAGE) ring-simulation $(SWIFT) test --filter RingSimulation
-	$(STAGE) example-strategy-tests bash -c 'cd $(EXAMPLE_STRATEGY) && $(SWIFT) test'
-	$(STAGE) tsan $(MAKE) tsan
-	$(STAGE) fuzz-smoke $(MAKE) fuzz-smoke
+	MAKE="$(MAKE)" SWIFT="$(SWIFT)" scripts/test.sh
 
 ## deps-demo, deps-test: the system packages each command needs (scripts/deps.sh): installed with
 ## apt-get when missing and run as root; otherwise one line says what to install.
@@ -55,32 +40,56 @@ deps-test:
 build:
 	$(SWIFT) build
 
+## example-plugin: the two stand-alone plugin packages in examples/, as their users build them
+## (each with its own copy of its dependencies), and the custom strategy's tests.
 example-plugin:
 	cd $(EXAMPLE_POLICY) && $(SWIFT) build
-	cd $(EXAMPLE_STRATEGY) && $(SWIFT) build
+	cd $(EXAMPLE_STRATEGY) && $(SWIFT) build --build-tests
 
+## tsan: the concurrency tests (every test whose name has "oncurren") under ThreadSanitizer. Built
+## in .build with SASHA_SANITIZE=thread (Package.swift): only Sasha's own modules are rebuilt
+## instrumented, over the debug build's dependencies; the next plain build rebuilds them again.
+## A report fails the run (halt_on_error).
 tsan:
-	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread -Xlinker --export-dynamic --filter oncurren
+	SASHA_SANITIZE=thread $(SWIFT) build --build-tests
+	SASHA_SANITIZE=thread TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --filter oncurren
 
 ## fuzz: one libFuzzer target (Fuzz/README.md): FUZZ_TARGET=ring (the ring's packet decoder and
 ## packet input, the default), FUZZ_TARGET=http (the l7 strategy's HTTP wire) or FUZZ_TARGET=packet
-## (the L4 strategies' frame views: classify, TCP and ICMP-error rewrites). Swift's backtracer
-## is off for the run: with it, a crash ends the process before libFuzzer writes crash-<hash>.
+## (the L4 strategies' frame views: classify, TCP and ICMP-error rewrites). Its seed corpus is
+## written by the plain debug build; the fuzzer build (SASHA_SANITIZE=fuzzer: Sasha's modules
+## instrumented, the dependencies not) goes to FUZZ_SCRATCH. Swift's backtracer is off for the
+## run: with it, a crash ends the process before libFuzzer writes crash-<hash>.
 FUZZ_SECONDS ?= 600
 FUZZ_CONFIG ?= release
 FUZZ_TARGET ?= ring
-fuzz:
-	$(SWIFT) build --scratch-path .build-fuzz -c $(FUZZ_CONFIG) --sanitize=fuzzer -Xswiftc -DSASHA_FUZZ --product sasha-fuzz-$(FUZZ_TARGET)
-	$(SWIFT) build --product sasha-fuzz-$(FUZZ_TARGET)
-	rm -rf .build-fuzz/corpus-$(FUZZ_TARGET) && .build/debug/sasha-fuzz-$(FUZZ_TARGET) --seeds .build-fuzz/corpus-$(FUZZ_TARGET)
-	SWIFT_BACKTRACE=enable=no .build-fuzz/$(FUZZ_CONFIG)/sasha-fuzz-$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build-fuzz/corpus-$(FUZZ_TARGET)
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_TARGETS := ring http packet
+fuzz: fuzz-seeds-$(FUZZ_TARGET) fuzz-build-$(FUZZ_TARGET) fuzz-run-$(FUZZ_TARGET)
 
-## fuzz-smoke: the three targets, 20 seconds each from a debug build (it builds faster; CI runs this).
-fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=ring
-	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=http
-	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_CONFIG=debug FUZZ_TARGET=packet
+fuzz-seeds-%:
+	$(SWIFT) build --product sasha-fuzz-$*
+	rm -rf $(FUZZ_SCRATCH)/corpus-$* && mkdir -p $(FUZZ_SCRATCH) && .build/debug/sasha-fuzz-$* --seeds $(FUZZ_SCRATCH)/corpus-$*
+
+fuzz-build-%:
+	SASHA_SANITIZE=fuzzer $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -c $(FUZZ_CONFIG) --product sasha-fuzz-$*
+
+fuzz-run-%:
+	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/$(FUZZ_CONFIG)/sasha-fuzz-$* -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 $(FUZZ_SCRATCH)/corpus-$*
+
+## fuzz-smoke: the three targets at once for 30 seconds each, from a debug fuzzer build in .build
+## itself (only Sasha's modules are rebuilt): what make test runs. fuzz-seeds writes the corpora
+## from the plain build first (make test does it before the other stages replace that build).
+FUZZ_SMOKE := FUZZ_SCRATCH=.build FUZZ_CONFIG=debug FUZZ_SECONDS=30
+fuzz-smoke: fuzz-seeds fuzz-smoke-run
+
+fuzz-seeds:
+	$(MAKE) --no-print-directory $(FUZZ_SMOKE) $(addprefix fuzz-seeds-,$(FUZZ_TARGETS))
+
+fuzz-smoke-run:
+	$(MAKE) --no-print-directory $(FUZZ_SMOKE) $(addprefix fuzz-build-,$(FUZZ_TARGETS))
+	$(MAKE) --no-print-directory $(FUZZ_SMOKE) -j3 --output-sync=target $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
 ## bench: nanoseconds per pick through the real plugin boundary (release build).
 bench:
@@ -93,4 +102,4 @@ bench-l7:
 	python3 Benchmarks/L7/l7_bench.py --rounds 3
 
 clean:
-	rm -rf .build .build-tsan .build-fuzz $(EXAMPLE_POLICY)/.build $(EXAMPLE_STRATEGY)/.build
+	rm -rf .build .build-fuzz $(EXAMPLE_POLICY)/.build $(EXAMPLE_STRATEGY)/.build

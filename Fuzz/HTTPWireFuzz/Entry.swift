@@ -1,18 +1,10 @@
-#if SASHA_FUZZ
-/// libFuzzer's entry point: `swift build -sanitize=fuzzer -Xswiftc -DSASHA_FUZZ` (see Fuzz/README.md).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzHTTPWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzInput.run(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-#else
 import FuzzSupport
 
-/// Built without the fuzzer: replays files, or writes the seed corpus (`FuzzSupport.ReplayInputs`).
+/// Built with the fuzzer (`make fuzz FUZZ_TARGET=http`) libFuzzer runs `FuzzInput.run`; built
+/// without it, the target replays files or writes its seed corpus (`FuzzSupport.ReplayInputs`).
 @main
-enum Replay {
+enum Entry {
     static func main() throws {
         try ReplayInputs.main(target: "sasha-fuzz-http", run: FuzzInput.run, writeSeeds: SeedCorpus.write(to:))
     }
 }
-#endif
