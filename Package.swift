@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// A plugin: its logic in `<folder>/<kind-folder>` (a module tests can link) and its one exported C
@@ -32,7 +33,7 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOHTTP1", package: "swift-nio"),
 ]
 
-/// Strategy plugins (`Plugins/<Folder>/Strategy` and `Plugins/<Folder>/Plugin`).
+/// Strategy plugins (`strategies/<Folder>/Strategy` and `strategies/<Folder>/Plugin`).
 /// The l7 data path's modules skip run-time exclusivity checks in release builds: they showed as
 /// `swift_beginAccess` in the per-request profile (Benchmarks/README.md, issue 14), and the
 /// debug builds the tests run keep the checks.
@@ -45,12 +46,12 @@ let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration
 
 let strategies = [
     plugin(
-        "l7", module: "L7Strategy", folder: "Plugins/L7", logicFolder: "Strategy",
+        "l7", module: "L7Strategy", folder: "strategies/L7", logicFolder: "Strategy",
         dependencies: ["HTTPCache", "HTTPDate", "HTTPWire", "L7Machine", "SashaLink"] + nio,
         swiftSettings: uncheckedExclusivity
     ),
-    plugin("l4-2", module: "L42Strategy", folder: "Plugins/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
-    plugin("l4-3", module: "L43Strategy", folder: "Plugins/L43", logicFolder: "Strategy",
+    plugin("l4-2", module: "L42Strategy", folder: "strategies/L42", logicFolder: "Strategy", dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
+    plugin("l4-3", module: "L43Strategy", folder: "strategies/L43", logicFolder: "Strategy",
            dependencies: ["L4Common", "SashaPacket", "SashaLink"]),
     // For Benchmarks/ConnectionLists only: made-up connection lists, no data path.
     plugin("list-bench", module: "ListBenchStrategy", folder: "Benchmarks/ConnectionLists", logicFolder: "Strategy"),
@@ -84,55 +85,58 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
-        // The whole plugin contract: one C header, no code.
+        // What every module may need and nothing plugin-specific: the IPv4 address, the clocks,
+        // the one lock type.
+        .target(name: "SashaBase"),
+        // The whole plugin contract: one C header, and the ABI stamp in C.
         .target(name: "SashaABI", path: "Sources/SashaABI"),
-        // What plugin authors import: turns a Swift type into a C descriptor.
-        .target(name: "SashaSDK", dependencies: ["SashaABI"]),
+        // What plugin authors import: turns a Swift type into a C descriptor. Re-exports SashaBase.
+        .target(name: "SashaSDK", dependencies: ["SashaABI", "SashaBase"]),
         // The ring protocol: a pure state machine (sans-I/O) and its wire format. No sockets, no
         // clock of its own: the daemon and the simulator drive the same code.
         .target(
             name: "SashaRing",
             dependencies: [
-                "SashaSDK",
+                "SashaBase",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: optimizedInDebug
         ),
         // The embedded web server every serving member runs (static files, ranges, conditional
         // requests, health), and the health check of the member's service.
-        .target(name: "SashaWeb", dependencies: ["SashaSDK", "HTTPDate", .product(name: "Logging", package: "swift-log")] + nio),
+        .target(name: "SashaWeb", dependencies: ["SashaBase", "HTTPDate", .product(name: "Logging", package: "swift-log")] + nio),
         // HTTP dates (RFC 9110 §5.6.7), for the web server's validators and the cache's freshness.
         .target(name: "HTTPDate"),
         // The L7 strategy's HTTP cache: what may be stored, for how long, and the bounded store.
-        .target(name: "HTTPCache", dependencies: ["HTTPDate"] + nio, path: "Plugins/L7/Cache", swiftSettings: uncheckedExclusivity),
+        .target(name: "HTTPCache", dependencies: ["HTTPDate", "SashaBase"] + nio, swiftSettings: uncheckedExclusivity),
         // The L7 strategy's HTTP/1.1 wire without I/O: heads read in place, framing, bodies, heads written.
         .target(
-            name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Wire",
+            name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], path: "strategies/L7/Wire",
             swiftSettings: uncheckedExclusivity
         ),
         // The l7 strategy's client connection as a sans-I/O state machine over HTTPWire: events
         // in (bytes from either side, time), actions out. The strategy's handler and the fuzzer
         // drive the same code.
         .target(
-            name: "L7Machine", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")], path: "Plugins/L7/Machine",
+            name: "L7Machine", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")], path: "strategies/L7/Machine",
             swiftSettings: uncheckedExclusivity
         ),
         // libnet (gratuitous ARP, frame injection) as a system library; the shim sets its defines.
         .systemLibrary(name: "CLibnet", path: "Sources/CLibnet"),
         // Owning an address on a real link: add/remove it on an interface, gratuitous ARP.
-        .target(name: "SashaLink", dependencies: ["SashaSDK", "CLibnet"]),
+        .target(name: "SashaLink", dependencies: ["SashaBase", "SashaSDK", "CLibnet"]),
         // The L4 strategies' packet work without I/O: Ethernet, ARP, IPv4 and TCP views over a
         // frame's bytes, checksums (full, incremental per RFC 1624, completing partial ones), and
         // the connection map.
-        .target(name: "SashaPacket", dependencies: ["SashaSDK"]),
+        .target(name: "SashaPacket", dependencies: ["SashaBase"]),
         // libpcap (capture with a BPF filter, injection) as a system library.
         .systemLibrary(name: "CPcap", path: "Sources/CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         // Frames in and out of a real link for the L4 strategies: a capture thread with a BPF
         // filter, and injection.
-        .target(name: "SashaCapture", dependencies: ["SashaSDK", "SashaPacket", "CPcap"]),
+        .target(name: "SashaCapture", dependencies: ["SashaBase", "SashaPacket", "CPcap"]),
         // What both L4 strategies share: options, counters, the servers' MACs, a link's capture
         // and injection, and the server side of l4-2.
-        .target(name: "L4Common", dependencies: ["SashaSDK", "SashaPacket", "SashaCapture", "SashaLink"], path: "Plugins/L4Common"),
+        .target(name: "L4Common", dependencies: ["SashaSDK", "SashaPacket", "SashaCapture", "SashaLink"]),
         .target(
             name: "SashaCore",
             dependencies: [
@@ -151,10 +155,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // `sasha demo`: a whole cluster on loopback, driven and drawn on the terminal.
+        .target(name: "SashaDemo", dependencies: ["SashaCore", "SashaSDK"] + nio),
         .executableTarget(
             name: "sasha",
             dependencies: [
                 "SashaCore",
+                "SashaDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -174,6 +181,7 @@ let package = Package(
             dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"] + policies.map { .target(name: $0.logic.name) }
         ),
         .testTarget(name: "SashaCoreTests", dependencies: ["SashaCore", "SashaSDK", "SashaTestSupport"]),
+        .testTarget(name: "SashaDemoTests", dependencies: ["SashaDemo", "SashaCore", "SashaSDK"]),
         .testTarget(name: "SashaRingTests", dependencies: ["SashaRing", "SashaSDK"]),
         .testTarget(name: "SashaWebTests", dependencies: ["SashaWeb", "HTTPDate", "SashaSDK", "SashaTestSupport"] + nio),
         .testTarget(name: "HTTPCacheTests", dependencies: ["HTTPCache"] + nio),
@@ -228,6 +236,7 @@ let package = Package(
 /// libFuzzer's driver (Fuzz/Driver).
 if let sanitizer = Context.environment["SASHA_SANITIZE"], !sanitizer.isEmpty {
     precondition(["thread", "fuzzer"].contains(sanitizer), "SASHA_SANITIZE must be thread or fuzzer, not \(sanitizer)")
+    if sanitizer == "thread" { keepOnlyConcurrencySuites() }
     let compile: [SwiftSetting] = [.unsafeFlags(["-sanitize=\(sanitizer)"])] + (sanitizer == "fuzzer" ? [.define("SASHA_FUZZ")] : [])
     for target in package.targets where target.type != .system {
         target.swiftSettings = (target.swiftSettings ?? []) + compile
@@ -237,4 +246,42 @@ if let sanitizer = Context.environment["SASHA_SANITIZE"], !sanitizer.isEmpty {
         let exports = sanitizer == "thread" && target.type == .test ? ["-Xlinker", "--export-dynamic"] : []
         target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=\(sanitizer)"] + exports)]
     }
+}
+
+/// Under TSan, `make tsan` runs only the tests whose names contain "oncurren": the build keeps the
+/// test targets that have such a test (found in their sources), the plugins (the tests load them),
+/// and what those need; the other suites, the executables and the demo are not built. That halves
+/// the instrumented build.
+@MainActor func keepOnlyConcurrencySuites() {
+    func targets(of product: Product) -> [String] {
+        (product as? Product.Library)?.targets ?? (product as? Product.Executable)?.targets ?? []
+    }
+    // A test's identifier is its module, its suite's type and its function: "oncurren" in the
+    // name of a type or a function.
+    func declaresConcurrencyTest(_ source: String) -> Bool {
+        source.split(separator: "\n").contains { line in
+            ["func ", "struct ", "class "].contains { keyword in
+                line.components(separatedBy: keyword).dropFirst().contains { $0.prefix { $0.isLetter || $0.isNumber }.contains("oncurren") }
+            }
+        }
+    }
+    let tests = package.targets.filter { $0.type == .test }.filter { target in
+        let folder = "\(Context.packageDirectory)/Tests/\(target.name)"
+        let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
+        return files.contains { $0.hasSuffix(".swift") && declaresConcurrencyTest((try? String(contentsOfFile: "\(folder)/\($0)", encoding: .utf8)) ?? "") }
+    }
+    let plugins = package.products.filter { ($0 as? Product.Library)?.type == .dynamic }.flatMap(targets(of:))
+    var kept = Set<String>()
+    var pending = tests.map(\.name) + plugins
+    while let name = pending.popLast() {
+        guard kept.insert(name).inserted, let target = package.targets.first(where: { $0.name == name }) else { continue }
+        for dependency in target.dependencies {
+            switch dependency {
+            case .targetItem(let name, _), .byNameItem(let name, _): pending.append(name)
+            default: break
+            }
+        }
+    }
+    package.targets.removeAll { !kept.contains($0.name) }
+    package.products.removeAll { !targets(of: $0).allSatisfy(kept.contains) }
 }

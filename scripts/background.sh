@@ -5,7 +5,10 @@
 # runs at the lowest priority the kernel has (SCHED_IDLE, and nice 19 where that is refused), so
 # that a suite in the foreground never waits for it and its timing stays what it is when alone.
 #
-#   scripts/background.sh start NAME COMMAND...   start it; its output goes to .build/stages/NAME.log
+#   scripts/background.sh start [--normal] NAME COMMAND...
+#                                                 start it; its output goes to .build/stages/NAME.log;
+#                                                 --normal: at normal priority, for a suite that runs
+#                                                 beside another on purpose
 #   scripts/background.sh wait NAME               wait for it, print its output and its stage line,
 #                                                 and exit with its status
 #   scripts/background.sh stop                    end every stage still running (make test's exit)
@@ -15,25 +18,33 @@ folder=.build/stages
 
 case "${1:-}" in
     start)
-        name=$2
-        shift 2
+        shift
+        priority=idle
+        if [[ ${1:-} == --normal ]]; then
+            priority=normal
+            shift
+        fi
+        name=$1
+        shift
         mkdir -p "$folder"
         rm -f "$folder/$name.status"
         # setsid: its own process group, so that stop ends the whole command (swift test and the
         # processes it starts) and a Ctrl-C of make reaches it too through stop.
         setsid bash -c '
-            name=$1; folder=$2; shift 2
+            name=$1; folder=$2; priority=$3; shift 3
             start=$(date +%s)
             status=0
-            if chrt --idle 0 true 2>/dev/null; then
+            if [[ $priority == normal ]]; then
+                "$@" >"$folder/$name.log" 2>&1 || status=$?
+            elif chrt --idle 0 true 2>/dev/null; then
                 chrt --idle 0 nice -n 19 "$@" >"$folder/$name.log" 2>&1 || status=$?
             else
                 nice -n 19 "$@" >"$folder/$name.log" 2>&1 || status=$?
             fi
             echo "$status $(( $(date +%s) - start ))" >"$folder/$name.status"
-        ' background "$name" "$folder" "$@" </dev/null &
+        ' background "$name" "$folder" "$priority" "$@" </dev/null &
         echo $! >"$folder/$name.pid"
-        echo "== stage $name: started in the background"
+        echo "== stage $name: started in the background ($priority priority)"
         ;;
     wait)
         name=$2
@@ -59,7 +70,7 @@ case "${1:-}" in
         done
         ;;
     *)
-        echo "usage: scripts/background.sh start NAME COMMAND... | wait NAME | stop" >&2
+        echo "usage: scripts/background.sh start [--normal] NAME COMMAND... | wait NAME | stop" >&2
         exit 2
         ;;
 esac

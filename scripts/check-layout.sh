@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every module folder (Sources/*, Plugins/*, policies/*, Fuzz/*, Tests/*) must be named in the
+# Every module folder (Sources/*, strategies/*, policies/*, Fuzz/*, Tests/*) must be named in the
 # README's Layout block, so that the map of the tree stays whole (issue 19). Prints what is
 # missing and exits 1.
 set -euo pipefail
@@ -7,7 +7,7 @@ shopt -s nullglob
 cd "$(dirname "$0")/.."
 layout=$(sed -n '/^## Layout/,/^## /p' README.md)
 missing=()
-for folder in Sources/*/ Plugins/*/ policies/*/ Fuzz/*/ Tests/*/; do
+for folder in Sources/*/ strategies/*/ policies/*/ Fuzz/*/ Tests/*/; do
     name=$(basename "$folder")
     # Sources are listed by path (a bare "sasha" would match "`sasha run`"); the rest by name.
     if [[ $folder == Sources/* ]]; then

@@ -2,13 +2,20 @@
 # `make test`: the whole suite, in stages, each printing its time (scripts/stage.sh).
 #
 # The order is for the wall clock (issue 19: CI under 15 minutes on two cores):
-# - One debug build with the tests. The examples' builds and the ring simulator then run in the
-#   background (scripts/background.sh, idle priority) while the L4 lab waits on its hosts.
-# - The suites that load the cores or the test pool's threads (the cluster under wrk, the chaos
-#   lab, the concurrent picks) run alone: the socket tests beside them would starve into false
-#   failures (a proxy's 408 after its 10 s header timeout).
+# - One debug build with the tests.
+# - The examples' builds and the ring simulator (deterministic, on virtual time) run in the
+#   background at idle priority (scripts/background.sh), on the cycles the labs leave: those
+#   spend most of their time waiting on real hosts, rings and timeouts.
+# - The L4 lab and the network chaos lab run beside each other: each in its own network
+#   namespaces (L4Lab's prefixes), together they use about one core and a half of the two.
+# - The suites that load the cores or the test pool's threads (the cluster under wrk, the
+#   concurrent picks) run alone: the socket tests beside them would starve into false failures
+#   (a proxy's 408 after its 10 s header timeout).
 # - Last, the fuzz targets and then ThreadSanitizer, each rebuilding only Sasha's own modules
 #   instrumented in .build (SASHA_SANITIZE in Package.swift) over the debug build's dependencies.
+#
+# Suites run from the test binary itself rather than through `swift test`: SwiftPM holds .build's
+# lock for as long as its tests run, so two `swift test` at once would only take turns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
@@ -17,25 +24,28 @@ stage=scripts/stage.sh
 background=scripts/background.sh
 trap '$background stop' EXIT
 
-# The suites that run in stages of their own below.
-alone="RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
-
 $stage layout scripts/check-layout.sh
 $stage build "$SWIFT" build --build-tests
+tests=("$("$SWIFT" build --show-bin-path)/sashaPackageTests.xctest" --testing-library swift-testing)
 # The fuzz targets' seed corpora come from this build's plain fuzz binaries, before the fuzzer
 # build replaces them.
 $stage fuzz-seeds "$MAKE" --no-print-directory fuzz-seeds
+
 $background start examples "$MAKE" --no-print-directory example-plugin
-$background start ring-simulation "$SWIFT" test --skip-build --filter RingSimulation
-$stage l4-lab "$SWIFT" test --skip-build --filter L4LabTests
-$stage packets "$SWIFT" test --skip-build --filter SashaPacketTests
-$stage capture "$SWIFT" test --skip-build --filter SashaCaptureTests
+$background start ring-simulation "${tests[@]}" --filter RingSimulation
+$background start --normal l4-lab "${tests[@]}" --filter L4LabTests
+$stage chaos "${tests[@]}" --filter NetworkChaosTests
+$background wait l4-lab
+
+$stage packets "${tests[@]}" --filter SashaPacketTests
+$stage capture "${tests[@]}" --filter SashaCaptureTests
+$stage policy-concurrency "${tests[@]}" --filter PolicyTests.ConcurrencyTests
 $background wait examples
-$stage tests "$SWIFT" test --skip-build --skip "$alone"
-$stage policy-concurrency "$SWIFT" test --skip-build --filter PolicyTests.ConcurrencyTests
+alone="RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
+$stage tests "${tests[@]}" --skip "$alone"
 $stage example-strategy-tests bash -c 'cd examples/custom-strategy && "$0" test --skip-build' "$SWIFT"
+$stage under-load "${tests[@]}" --filter UnderLoadTests
 $background wait ring-simulation
-$stage under-load "$SWIFT" test --skip-build --filter UnderLoadTests
-$stage chaos "$SWIFT" test --skip-build --filter NetworkChaosTests
+
 $stage fuzz-smoke "$MAKE" --no-print-directory fuzz-smoke-run
 $stage tsan "$MAKE" --no-print-directory tsan

@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import SashaBase
 #endif
 
 /// Frames from one interface, handed one at a time to a handler on a thread the session owns.
@@ -41,8 +42,8 @@ public final class CaptureSession: @unchecked Sendable {
     let droppedByInterface = RelaxedCounter()
     let truncated = RelaxedCounter()
     let stopping = Atomic<Bool>(false)
-    let stoppedBy = Mutex<CaptureError?>(nil)
-    private let thread = Mutex<ThreadState>(.notStarted)
+    let stoppedBy = Protected<CaptureError?>(nil)
+    private let thread = Protected<ThreadState>(.notStarted)
 
     private enum ThreadState {
         case notStarted

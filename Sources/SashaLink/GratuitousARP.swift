@@ -1,6 +1,6 @@
 import CLibnet
 import Glibc
-import SashaSDK
+import SashaBase
 
 /// Gratuitous ARP: tells every host on the link that an address now lives at this interface's MAC,
 /// so that they and the switch update their caches at once after a dispatcher takes the VIP over.

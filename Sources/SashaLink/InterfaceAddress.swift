@@ -1,5 +1,5 @@
 import Glibc
-import SashaSDK
+import SashaBase
 
 /// Adds and removes an IPv4 address on an interface through rtnetlink (what `ip addr add/del`
 /// does, without a child process), in the calling thread's network namespace. Needs

@@ -1,5 +1,5 @@
 import Glibc
-import SashaSDK
+import SashaBase
 
 /// IPv4 routes through a gateway in the main table, through rtnetlink (what `ip route replace`
 /// and `ip route del` do, without a child process), in the calling thread's network namespace.

@@ -1,10 +1,11 @@
 import NIOCore
+import SashaBase
 import Synchronization
 
 /// The open connections of one server, so `stop()` can close them. Touched once when a
 /// connection opens and once when it closes, never per request.
 final class ConnectionRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let channels = Protected<[ObjectIdentifier: any Channel]>([:])
 
     func add(_ channel: any Channel) {
         let key = ObjectIdentifier(channel)

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import SashaSDK
+import SashaBase
 
 /// One `GET <path>` to a local HTTP server over a fresh connection, answered by the response
 /// status. Refusal, a closed connection or no status within `timeout` fail with the reason.

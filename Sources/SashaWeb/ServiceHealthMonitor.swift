@@ -1,6 +1,6 @@
 import Logging
 import NIOCore
-import SashaSDK
+import SashaBase
 import Synchronization
 
 /// Watches the member's own service (the embedded server, or an external one such as nginx) by
@@ -45,7 +45,7 @@ public final class ServiceHealthMonitor: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let onChange: @Sendable (Bool) -> Void
-    private let state: Mutex<State>
+    private let state: Protected<State>
 
     public init(
         options: Options, group: any EventLoopGroup, logger: Logger, onChange: @escaping @Sendable (Bool) -> Void
@@ -55,7 +55,7 @@ public final class ServiceHealthMonitor: Sendable {
         self.logger = logger
         self.onChange = onChange
         let hysteresis = HealthHysteresis(failuresToFall: options.failures, successesToRise: options.successes)
-        self.state = Mutex(State(hysteresis: hysteresis))
+        self.state = Protected(State(hysteresis: hysteresis))
     }
 
     /// The current verdict; nil before the first probe has finished.

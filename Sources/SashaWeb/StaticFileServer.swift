@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import SashaSDK
+import SashaBase
 import Synchronization
 
 /// The embedded static web server of a serving member: `service.root` on the member's own
@@ -23,7 +23,7 @@ public final class StaticFileServer: Sendable {
     private let logger: Logger
     private let makeBootstrap: @Sendable () -> ServerBootstrap
     /// Listeners added with `listen(also:port:)`, by address and port.
-    private let extraListeners = Mutex<[String: any Channel]>([:])
+    private let extraListeners = Protected<[String: any Channel]>([:])
 
     /// Requests answered since start, errors included; requests for `healthPath` are not counted,
     /// so the health monitor's probes do not inflate what the member served.

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// What the embedded web server serves, where, and within which limits.
 public struct WebServerConfiguration: Sendable, Equatable {

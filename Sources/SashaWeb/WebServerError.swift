@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import SashaCore
+import SashaTestSupport
 import Testing
 
 extension ClusterSuite {
@@ -16,14 +17,15 @@ extension ClusterSuite {
             let formed = await cluster.waitForAgreement(cluster.addresses)
             try #require(formed != nil, "no agreement\n\(cluster.logs())")
 
-            let metrics = try httpGet(port: 7581, path: "/metrics")
-            #expect(metrics.hasPrefix("HTTP/1.1 200"), "\(metrics)")
+            let scrape = try #require(try await onThread { try? RawHTTP.get("/metrics", address: "127.0.0.1", port: 7581) })
+            let metrics = scrape.text
+            #expect(scrape.status == 200, "\(metrics)")
             #expect(metrics.contains("sasha_ring_members 2"), "\(metrics)")
             let role = formed?.dispatcher == "127.0.0.1" ? "dispatcher" : "server"
             #expect(metrics.contains(#"sasha_ring_role{role="\#(role)"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"sasha_ring_drops_total{cause="bad_tag"} 0"#))
             #expect(metrics.contains("sasha_ring_packets_in_total"))
-            #expect(try httpGet(port: 7581, path: "/").hasPrefix("HTTP/1.1 404"))
+            #expect(await onThread { try? RawHTTP.get("/", address: "127.0.0.1", port: 7581) }?.status == 404)
 
             let log = try String(contentsOfFile: cluster.logPath("127.0.0.1"), encoding: .utf8)
             #expect(log.contains("ring.insecure is true"), "the insecure warning at every start")
@@ -45,30 +47,6 @@ extension ClusterSuite {
                 #expect(result.status == 1)
                 #expect(result.output.contains("more than the 107 a Unix socket path may have"), "\(result.output)")
             }
-        }
-
-        /// One HTTP/1.0 request over a plain TCP socket; the whole response.
-        private func httpGet(port: UInt16, path: String) throws -> String {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0, "cannot connect to the metrics port")
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            var response: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if count <= 0 { break }
-                response += chunk[..<count]
-            }
-            return String(decoding: response, as: UTF8.self)
         }
     }
 }

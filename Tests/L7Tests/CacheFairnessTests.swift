@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 @testable import L7Strategy
 import SashaSDK
+import SashaTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,21 +13,10 @@ import Glibc
 /// hold up the others waiting for the same object, nor anyone's hit.
 @Suite struct CacheFairnessTests {
     /// A client that asks for `path` and then never reads: a socket with a small receive buffer.
-    static func stalledClient(_ proxy: ProxyHarness, _ path: String) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 4_096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = proxy.port.bigEndian
-        address.sin_addr.s_addr = proxy.vip.value.bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected == 0)
-        let request = "GET \(path) HTTP/1.1\r\nHost: example.com\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        return fd
+    static func stalledClient(_ proxy: ProxyHarness, _ path: String) throws -> BlockingSocket {
+        let client = try BlockingSocket(host: proxy.vip.description, port: proxy.port, receiveBuffer: 4_096)
+        client.send("GET \(path) HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        return client
     }
 
     @Test func aStalledClientDoesNotHoldUpOthersWaitingForTheSameObject() async throws {
@@ -38,7 +28,7 @@ import Glibc
         let proxy = try ProxyHarness(options: #"{"cache": {"max_object_bytes": 33554432}}"#, backends: [backend])
         defer { proxy.stop() }
         let stalled = try Self.stalledClient(proxy, "/big")
-        defer { close(stalled) }
+        defer { withExtendedLifetime(stalled) {} }
         try await Task.sleep(for: .milliseconds(200))
 
         // Joins the stalled client's fill (or is a hit once it is stored): either way it gets the

@@ -36,12 +36,12 @@ import Glibc
             return strategy
         }
         let during = LinkNamespace.addresses(in: namespace.name, on: "link0")
-        let reply = try await namespace.run { LinkNamespace.request(vip, port: 7_780) }
+        let reply = try await namespace.run { try? RawHTTP.get("/", host: "a", address: vip, port: 7_780, timeout: 5) }
         try await namespace.run { strategy.stop() }
         let outcome = (during: during, reply: reply, after: LinkNamespace.addresses(in: namespace.name, on: "link0"))
         #expect(outcome.during.contains("\(vip)/32"))
         // Listening on it: no servers yet, so the proxy itself answers.
-        #expect(outcome.reply.hasPrefix("HTTP/1.1 503"))
+        #expect(outcome.reply?.status == 503)
         #expect(!outcome.after.contains("\(vip)/32"))
         #expect(outcome.after.contains("198.18.10.1/24"))
     }
@@ -89,33 +89,6 @@ final class LinkNamespace: Sendable {
                 let words = line.split(separator: " ")
                 return words.firstIndex(of: "inet").flatMap { words.index(after: $0) < words.endIndex ? String(words[$0 + 1]) : nil }
             }
-    }
-
-    /// One GET over a plain blocking socket from the calling thread (so from its namespace).
-    static func request(_ address: String, port: UInt16) -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return "socket failed" }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = port.bigEndian
-        inet_pton(AF_INET, address, &target.sin_addr)
-        let connected = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return "connect failed: errno \(errno)" }
-        let request = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { write(fd, $0, strlen($0)) }
-        var reply = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            if count <= 0 { break }
-            reply += buffer[0..<count]
-        }
-        return String(decoding: reply, as: UTF8.self)
     }
 
     @discardableResult

@@ -60,13 +60,32 @@ struct PluginLoaderTests {
         #expect(refusal.fix.contains("rebuild"))
     }
 
-    @Test("a plugin built with another Swift toolchain is refused")
-    func refusesToolchainMismatch() throws {
+    @Test("a plugin that says it is Swift but carries no ABI stamp is refused: the stamp is the one toolchain check")
+    func refusesSwiftWithoutStamp() throws {
         let folder = try TemporaryFolder()
         try CPluginFixture(name: "old", toolchain: "swift-5.9").build(at: folder.file("libold.so"))
         let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path]).load(name: "old", kind: .policy)))
-        #expect(refusal.reason.contains("built with swift-5.9"))
-        #expect(refusal.reason.contains(swiftToolchain))
+        #expect(refusal.reason.contains("built with swift-5.9 but carries no ABI stamp"))
+        #expect(refusal.fix.contains("SashaSDK"))
+    }
+
+    @Test("with this host's stamp, the descriptor's toolchain is only shown, not compared")
+    func stampedDescriptorToolchainIsInformational() throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "stamped", toolchain: "swift-9.9", stamp: ("SASHA_ABI_VERSION", StampCheck.hostToolchain))
+            .build(at: folder.file("libstamped.so"))
+        let plugin = try PluginLoader(searchPaths: [folder.path]).load(name: "stamped", kind: .policy).get()
+        #expect(plugin.toolchain == "swift-9.9")
+    }
+
+    @Test("descriptor flags the host does not know are refused", arguments: [("policy", "2"), ("strategy", "SASHA_PLUGIN_CONSISTENT")])
+    func refusesUnknownFlags(kind: String, flags: String) throws {
+        let folder = try TemporaryFolder()
+        try CPluginFixture(name: "flagged", kind: kind == "policy" ? "SASHA_PLUGIN_POLICY" : "SASHA_PLUGIN_STRATEGY", flags: flags)
+            .build(at: folder.file("libflagged.so"))
+        let refusal = try #require(refusalOf(PluginLoader(searchPaths: [folder.path])
+            .load(name: "flagged", kind: kind == "policy" ? .policy : .strategy)))
+        #expect(refusal.reason.contains("flags this host does not know"))
     }
 
     @Test("a plugin stamped by another toolchain is refused before any of its code runs")

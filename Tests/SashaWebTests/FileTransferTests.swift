@@ -1,4 +1,5 @@
 import Foundation
+import SashaTestSupport
 import Testing
 
 @testable import SashaWeb
@@ -21,7 +22,7 @@ struct FileTransferTests {
     @Test func aFileTruncatedWhileServedEndsTheConnection() async throws {
         try await withServer { site, server in
             let path = try makeBigFile(in: site)
-            let client = try BlockingSocket(host: "127.0.3.1", port: server.port)
+            let client = try BlockingSocket(host: "127.0.3.1", port: server.port, receiveBuffer: 4096)
             client.send("GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
             let first = await onThread { client.read(atLeast: 256 * 1024, timeout: 5) }
             #expect(first >= 256 * 1024)
@@ -37,7 +38,7 @@ struct FileTransferTests {
     @Test func aClientThatStopsReadingIsDisconnected() async throws {
         try await withServer(configure: { $0.idleTimeoutSeconds = 1 }) { site, server in
             _ = try makeBigFile(in: site)
-            let client = try BlockingSocket(host: "127.0.3.1", port: server.port)
+            let client = try BlockingSocket(host: "127.0.3.1", port: server.port, receiveBuffer: 4096)
             client.send("GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
             let first = await onThread { client.read(atLeast: 64 * 1024, timeout: 5) }
             #expect(first >= 64 * 1024)
@@ -54,7 +55,7 @@ struct FileTransferTests {
             let path = site.root + "/medium.bin"
             #expect(FileManager.default.createFile(atPath: path, contents: nil))
             #expect(truncate(path, off_t(size)) == 0)
-            let client = try BlockingSocket(host: "127.0.3.1", port: server.port)
+            let client = try BlockingSocket(host: "127.0.3.1", port: server.port, receiveBuffer: 4096)
             client.send("GET /medium.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             // Sips of 256 KiB every 20 ms: about 2 s in all, twice the idle timeout, never stalled.
             let started = ContinuousClock.now

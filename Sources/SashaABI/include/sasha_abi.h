@@ -290,9 +290,12 @@ typedef struct sasha_strategy_vtable {
 typedef struct sasha_plugin_descriptor {
     uint32_t struct_size;
     uint32_t abi_version;        /**< SASHA_ABI_VERSION the plugin was built against */
-    const char *toolchain;       /**< the Swift compiler it was built with, e.g. "swift-6.3" */
+    const char *toolchain;       /**< "swift-6.3" or "c": shown by `sasha plugins`; the toolchain
+                                      is checked by the stamp alone, and a library without a stamp
+                                      must say "c" */
     sasha_plugin_kind kind;
-    uint32_t flags;              /**< SASHA_PLUGIN_CONSISTENT or zero for a policy; zero for a strategy */
+    uint32_t flags;              /**< SASHA_PLUGIN_CONSISTENT or zero for a policy; zero for a
+                                      strategy; the host refuses a bit it does not know */
     const char *name;            /**< e.g. "round-robin": what YAML names */
     const char *description;     /**< one line */
     const sasha_policy_vtable *policy;     /**< set when kind == SASHA_PLUGIN_POLICY */

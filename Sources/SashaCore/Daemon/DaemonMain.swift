@@ -63,7 +63,7 @@ public enum DaemonMain {
         // A leave is a few datagrams; past this, stop anyway.
         configuration.maximumGracefulShutdownDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
-        let failure = Mutex<(any Error)?>(nil)
+        let failure = Protected<(any Error)?>(nil)
         let finished = DispatchSemaphore(value: 0)
         // The command line is synchronous (the root command is a ParsableCommand); the service
         // group runs in a task while this thread waits.

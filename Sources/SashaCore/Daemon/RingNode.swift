@@ -52,7 +52,7 @@ public final class RingNode: @unchecked Sendable {
         self.link = link
         // A new epoch for every start, from the system's random source: peers verify it with a
         // challenge, so no recording of an earlier run is taken for this one (PeerFreshness).
-        self.machine = RingMachine(configuration: configuration, now: Clocks.monotonic(), wallClockMicroseconds: Clocks.wallMicroseconds(),
+        self.machine = RingMachine(configuration: configuration, now: MonotonicClock.nanoseconds, wallClockMicroseconds: WallClock.microseconds,
                                    epoch: UInt32.random(in: 1...UInt32.max))
         self.log = RingEventLog(logger: logger)
         cutOffWindow = configuration.timing.broadcastTimeout
@@ -66,7 +66,7 @@ public final class RingNode: @unchecked Sendable {
     func start(sender: RingSender) {
         eventLoop.preconditionInEventLoop()
         self.sender = sender
-        let now = Clocks.monotonic()
+        let now = MonotonicClock.nanoseconds
         machine.start(now: now, into: &effects)
         apply(now: now)
     }
@@ -78,14 +78,14 @@ public final class RingNode: @unchecked Sendable {
             return
         }
         let sender = IPv4Address(UInt32(bigEndian: source.address.sin_addr.s_addr))
-        let now = Clocks.monotonic()
+        let now = MonotonicClock.nanoseconds
         if let change = faults.received() { log.transport(change) }
         envelope.data.withUnsafeReadableBytes { machine.receive($0, from: sender, now: now, into: &effects) }
         apply(now: now)
     }
 
     private func tick() {
-        let now = Clocks.monotonic()
+        let now = MonotonicClock.nanoseconds
         machine.tick(now: now, into: &effects)
         apply(now: now)
     }
@@ -98,7 +98,7 @@ public final class RingNode: @unchecked Sendable {
         timer?.cancel()
         timer = nil
         let before = datagramsSent
-        let now = Clocks.monotonic()
+        let now = MonotonicClock.nanoseconds
         machine.leave(now: now, into: &effects)
         apply(now: now)
         log.left(announced: datagramsSent > before)
@@ -196,7 +196,7 @@ public final class RingNode: @unchecked Sendable {
     /// dispatcher gives an unhealthy member no new connections. From any thread.
     public func setHealthy(_ healthy: Bool) {
         eventLoop.execute { [self] in
-            let now = Clocks.monotonic()
+            let now = MonotonicClock.nanoseconds
             machine.setHealthy(healthy, now: now, into: &effects)
             apply(now: now)
         }
@@ -207,7 +207,7 @@ public final class RingNode: @unchecked Sendable {
     /// any thread.
     public func setDispatchReady(_ ready: Bool) {
         eventLoop.execute { [self] in
-            let now = Clocks.monotonic()
+            let now = MonotonicClock.nanoseconds
             machine.setDispatchReady(ready, now: now, into: &effects)
             apply(now: now)
         }
@@ -217,7 +217,7 @@ public final class RingNode: @unchecked Sendable {
     /// packet of its own, round the ring to its receivers. Any thread.
     public func submit(channel: UInt8, payload: [UInt8], to destination: IPv4Address?) {
         eventLoop.execute { [self] in
-            let now = Clocks.monotonic()
+            let now = MonotonicClock.nanoseconds
             machine.submit(channel: channel, payload: payload, to: destination, outOfBand: true, into: &effects)
             apply(now: now)
         }
@@ -235,7 +235,7 @@ public final class RingNode: @unchecked Sendable {
             let role = machine.role
             if role != .joining {
                 observer.roleChanged(RoleEvent(from: .joining, to: role, cause: "observer attached", view: machine.view,
-                                               at: Clocks.monotonic()))
+                                               at: MonotonicClock.nanoseconds))
             }
         }
     }

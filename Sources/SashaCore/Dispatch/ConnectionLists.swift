@@ -1,17 +1,16 @@
 import SashaSDK
 
 /// The ring messages that rebuild a new dispatcher's connection map (the spec's Figure 9): the
-/// new dispatcher asks every member, on `requestChannel`, for the connections it holds on the
-/// cluster ports; each member answers on `listChannel` with its list in numbered chunks addressed
-/// to the dispatcher, out of band, so they travel at once instead of waiting for the token. A
-/// member that serves nothing answers with one empty chunk: the dispatcher hears from everyone,
-/// and asks again whoever it has not heard in full (`ConnectionListCollector`).
+/// new dispatcher asks every member, on `RingChannel.connectionListRequest`, for the connections
+/// it holds on the cluster ports; each member answers on `RingChannel.connectionList` with its
+/// list in numbered chunks addressed to the dispatcher, out of band, so they travel at once
+/// instead of waiting for the token. A member that serves nothing answers with one empty chunk:
+/// the dispatcher hears from everyone, and asks again whoever it has not heard in full
+/// (`ConnectionListCollector`).
 ///
 /// A chunk carries at most `perChunk` connections (12 bytes each: 1,218 bytes with its header,
 /// inside one Ethernet frame with the ring's header and tag).
 enum ConnectionLists {
-    static let requestChannel: UInt8 = 1
-    static let listChannel: UInt8 = 2
     static let perChunk = 100
     static let headerSize = 18
 

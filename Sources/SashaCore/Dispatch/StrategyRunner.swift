@@ -19,39 +19,34 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private let builder: ServerListBuilder
     private let exclusions: ServerExclusions
     private let logger: Logger
-    /// `serve: true` for this member: only then does a server role prepare the server side (a
-    /// member that only stands by to dispatch must not take the VIP on `lo` for l4-2).
-    private let serves: Bool
     private let queue = DispatchQueue(label: "sasha.strategy")
     /// Sends a cluster message round the ring (`RingNode.submit`); set once, before the first
     /// event.
     var messenger: (@Sendable (_ channel: UInt8, _ payload: [UInt8], _ to: IPv4Address?) -> Void)? {
         didSet {
             let messenger = messenger
-            policySwitch.send = { message, destination in messenger?(PolicyMessage.channel, message.bytes, destination) }
+            policySwitch.send = { message, destination in messenger?(RingChannel.policy.rawValue, message.bytes, destination) }
         }
     }
     /// The recorded policy's name and epoch, for `sasha status` (read from the ring's event loop).
-    private let recordedPolicy: Mutex<PolicyRecord>
+    private let recordedPolicy: Protected<PolicyRecord>
     /// Live swaps: proposals, votes, commits (confined to `queue`).
     private var policySwitch: PolicySwitch!
 
     // Confined to `queue`.
     /// The policy the strategy picks with (through `CurrentPolicy`), replaced by live swaps.
     private var policy: PolicyInstance
-    private var role: RingRole = .joining
+    /// Which side of the strategy runs for the role; its actions are carried out by `run(_:)`.
+    private var lifecycle: StrategyLifecycle
     private var view: RingView?
-    private var dispatching = false
-    private var preparedServer = false
-    private var startFailures = 0
-    private var stopped = false
+    private var dispatching: Bool { lifecycle.dispatching }
     /// The lists this member asked for since it started dispatching (nil while it does not).
     private var lists: ConnectionListCollector?
     /// Where a member's own list goes out, paced, without holding up the plugin calls.
     private let listSender = DispatchQueue(label: "sasha.lists")
     /// The newest request each dispatcher made of this member: an answer still going out to an
     /// older one stops (the dispatcher would ignore it).
-    private let newestRequest = Mutex<[IPv4Address: UInt64]>([:])
+    private let newestRequest = Protected<[IPv4Address: UInt64]>([:])
     /// Whether a check of the lists is scheduled (one at a time).
     private var listCheckArmed = false
     /// Announces the VIP again when members join while this member dispatches (nil: no link).
@@ -59,17 +54,12 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// When the ring socket last found this member cut off from every peer; set once, before the
     /// first event (`Daemon.start`).
     var cutOff: CutOffGuard?
-    /// Whether a standalone member is holding back because it is cut off (confined to `queue`).
-    private var heldBackCutOff = false
     /// Takes this member out of the dispatcher election (false) or puts it back (true)
     /// (`RingNode.setDispatchReady`); set once, before the first event.
-    var readiness: (@Sendable (Bool) -> Void)?
-    /// Whether this member has taken itself out of the election (confined to `queue`).
-    private var withdrawn = false
+    var readiness: (@Sendable (Bool) -> Void)? {
+        didSet { queue.sync { lifecycle.canWithdraw = readiness != nil } }
+    }
 
-    /// Failed starts in a row (at `startRetry`) after which a dispatcher hands the role over:
-    /// a second of retries covers a VIP still held by the member handing it over.
-    static let startFailuresBeforeWithdrawing = 10
     /// How long a member whose data path failed stays out of the election. It then may be elected
     /// again, but does not take the role from a dispatcher that works.
     static let withdrawnSeconds = 10
@@ -139,14 +129,14 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     init(strategy: StrategyInstance, policy: PolicyInstance, record: PolicyRecord, address: IPv4Address,
          factory: @escaping PolicySwitch.Factory, builder: ServerListBuilder, exclusions: ServerExclusions,
          logger: Logger, serves: Bool = true, announcer: VIPAnnouncer? = nil) {
-        self.serves = serves
+        lifecycle = StrategyLifecycle(serves: serves)
         self.announcer = announcer
         self.strategy = strategy
         self.policy = policy
         self.builder = builder
         self.exclusions = exclusions
         self.logger = logger
-        recordedPolicy = Mutex(record)
+        recordedPolicy = Protected(record)
         policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger) {
             [unowned self] instance, record in
             install(instance, record)
@@ -166,8 +156,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     public func roleChanged(_ event: RoleEvent) {
         queue.async { [self] in
             if let view = event.view { self.view = view }
-            role = event.to
-            settle()
+            run(lifecycle.roleChanged(to: event.to, cutOff: cutOffHolds))
         }
     }
 
@@ -176,12 +165,8 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             if self.view == nil { remindOfPolicy() }
             let old = self.view?.members.map(\.address) ?? []
             self.view = view
-            if dispatching, view.count > 1, view.dispatcher != policySwitch.address {
-                // Another member dispatches in this view (two rings merged, and this member is the
-                // one that abdicates): stop before the strategy hears of the joined servers, or it
-                // would announce the VIP once more. The role change follows this view.
-                role = .server
-                settle()
+            if view.count > 1, view.dispatcher != policySwitch.address {
+                run(lifecycle.anotherMemberDispatches(cutOff: cutOffHolds))
             }
             publishServers()
             let new = view.members.map(\.address)
@@ -195,29 +180,26 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     }
 
     public func delivered(channel: UInt8, payload: [UInt8], from: IPv4Address) {
-        switch channel {
-        case ConnectionLists.requestChannel:
+        switch RingChannel(rawValue: channel) {
+        case .connectionListRequest:
             queue.async { [self] in sendConnections(for: payload, to: from) }
-        case ConnectionLists.listChannel:
+        case .connectionList:
             queue.async { [self] in importConnections(payload, from: from) }
-        case PolicyMessage.channel:
+        case .policy:
             guard let message = PolicyMessage(bytes: payload) else {
                 logger.warning("ignored a policy message from \(from) that is not one (\(payload.count) bytes)")
                 return
             }
             queue.async { [self] in policySwitch.received(message, from: from, others: otherMembers()) }
-        default:
-            break
+        case nil:
+            logger.debug("dropped a ring message on channel \(channel), which this member does not use")
         }
     }
 
     /// Stops dispatching (the VIP is given back) and undoes the server side; for shutdown.
     /// Blocks until done.
     public func shutdown() {
-        queue.sync {
-            stopped = true
-            settle()
-        }
+        queue.sync { run(lifecycle.shutdown()) }
         exclusions.setListener(nil)
         DataPathFailures.shared.setListener(nil)
     }
@@ -236,108 +218,76 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     // MARK: On the queue
 
-    /// Brings the strategy to what the role asks for: stop before preparing, unprepare before
-    /// starting, so that the member never dispatches and serves the VIP's server side at once.
-    private func settle() {
-        // Alone because its own link is down or gone is not the last member standing: it could
-        // carry no traffic, and taking the VIP when the link returns, just before its ring merges
-        // with the others, would point the link at a member that lets go of it at once.
-        let cutOff = role == .standalone && !stopped && (self.cutOff?.holds(now: Clocks.monotonic()) ?? false)
-        noteCutOff(cutOff)
-        let wantDispatch = !stopped && (role == .dispatcher || (role == .standalone && !cutOff))
-        let wantServer = !stopped && role == .server && serves
-        if dispatching && !wantDispatch { stopDispatching(because: "the VIP is released") }
-        if preparedServer && !wantServer {
-            strategy.unprepareServer()
-            preparedServer = false
-        }
-        publishServers()
-        if wantServer && !preparedServer {
-            do throws(OptionError) {
-                try strategy.prepareServer()
-                preparedServer = true
-            } catch {
-                logger.error("strategy \(strategy.plugin.name) cannot prepare this member's server side: \(error)")
-            }
-        }
-        if wantDispatch && !dispatching { start() }
-    }
+    /// Whether the ring socket has reached no peer for its grace period (`CutOffGuard`).
+    private var cutOffHolds: Bool { cutOff?.holds(now: MonotonicClock.nanoseconds) ?? false }
 
-    /// Logs when a standalone member starts and stops holding back, and looks again while it does.
-    private func noteCutOff(_ cutOff: Bool) {
-        if cutOff != heldBackCutOff {
-            heldBackCutOff = cutOff
-            if cutOff {
+    /// Carries out the lifecycle's actions in order; a start or a prepare reports its result,
+    /// whose own actions follow at once.
+    private func run(_ actions: [StrategyLifecycle.Action]) {
+        for action in actions {
+            switch action {
+            case .stopDispatching(let reason):
+                strategy.stop()
+                lists = nil
+                logger.notice("strategy \(strategy.plugin.name) stopped: \(reason)")
+            case .unprepareServer:
+                strategy.unprepareServer()
+            case .publishServers:
+                publishServers()
+            case .prepareServer:
+                do throws(OptionError) {
+                    try strategy.prepareServer()
+                    lifecycle.serverPrepared(true)
+                } catch {
+                    lifecycle.serverPrepared(false)
+                    logger.error("strategy \(strategy.plugin.name) cannot prepare this member's server side: \(error)")
+                }
+            case .start:
+                start()
+            case .retryStart:
+                queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in run(lifecycle.retryDue(cutOff: cutOffHolds)) }
+            case .holdingBack(true):
                 logger.warning("""
                     standalone but cut off from every peer (is the link down?): not serving the VIP until the ring socket \
-                    has reached a peer for \((self.cutOff?.grace ?? 0) / 1_000_000) ms
+                    has reached a peer for \((cutOff?.grace ?? 0) / 1_000_000) ms
                     """)
+            case .holdingBack(false):
+                break
+            case .checkCutOffAgain:
+                queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in run(lifecycle.cutOffCheckDue(cutOff: cutOffHolds)) }
+            case .withdraw(let reason):
+                readiness?(false)
+                logger.warning("handing the dispatcher role over (\(reason)); this member may be elected again in \(Self.withdrawnSeconds) s")
+                queue.asyncAfter(deadline: .now() + .seconds(Self.withdrawnSeconds)) { [self] in run(lifecycle.withdrawalOver()) }
+            case .rejoinElection:
+                readiness?(true)
             }
-        }
-        guard cutOff else { return }
-        queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
-            if heldBackCutOff { settle() }
         }
     }
 
     private func start() {
         let began = MonotonicClock.nanoseconds
+        let retries = lifecycle.startFailures
         do throws(OptionError) {
             try strategy.start()
-            dispatching = true
+            lifecycle.started()
             requestConnections()
             let took = (MonotonicClock.nanoseconds - began) / 1_000_000
-            logger.notice("strategy \(strategy.plugin.name) started: dispatching (took \(took) ms\(startFailures > 0 ? ", after \(startFailures) retries" : ""))")
-            startFailures = 0
+            logger.notice("strategy \(strategy.plugin.name) started: dispatching (took \(took) ms\(retries > 0 ? ", after \(retries) retries" : ""))")
         } catch {
-            startFailures += 1
-            // The first failure and then one a second (at the retry interval): the reason is in the log
-            // without flooding it while another member still holds the VIP.
-            if startFailures == 1 || startFailures % 10 == 0 {
-                logger.error("strategy \(strategy.plugin.name) cannot start (attempt \(startFailures), retrying): \(error)")
+            let actions = lifecycle.startFailed("\(error)")
+            // The first failure and then one a second (at the retry interval): the reason is in
+            // the log without flooding it while another member still holds the VIP.
+            if lifecycle.startFailures == 1 || lifecycle.startFailures % 10 == 0 {
+                logger.error("strategy \(strategy.plugin.name) cannot start (attempt \(lifecycle.startFailures), retrying): \(error)")
             }
-            // A standalone member has nobody to hand over to: it keeps trying.
-            if role == .dispatcher, startFailures >= Self.startFailuresBeforeWithdrawing {
-                withdraw(because: "strategy \(strategy.plugin.name) could not start \(startFailures) times: \(error)")
-            }
-            retryStartSoon()
+            run(actions)
         }
     }
 
-    /// Settles again after `startRetry`, unless something started the strategy meanwhile.
-    private func retryStartSoon() {
-        queue.asyncAfter(deadline: .now() + Self.startRetry) { [self] in
-            if !dispatching { settle() }
-        }
-    }
-
-    private func stopDispatching(because reason: String) {
-        strategy.stop()
-        dispatching = false
-        lists = nil
-        logger.notice("strategy \(strategy.plugin.name) stopped: \(reason)")
-    }
-
-    /// The strategy said its running data path failed (`host->data_path_failed`): it stops, and
-    /// a dispatcher hands the role over on the ring instead of holding the VIP with no path.
+    /// The strategy said its running data path failed (`host->data_path_failed`).
     private func dataPathFailed(_ reason: String) {
-        guard dispatching else { return }
-        stopDispatching(because: "its data path failed")
-        // Standalone: nobody to hand over to; try again (the interface may come back).
-        if role == .dispatcher { withdraw(because: reason) } else { retryStartSoon() }
-    }
-
-    /// Takes this member out of the dispatcher election for `withdrawnSeconds`: the master elects
-    /// another, whose view makes this member a server.
-    private func withdraw(because reason: String) {
-        guard !withdrawn, let readiness else { return }
-        withdrawn = true
-        readiness(false)
-        logger.warning("handing the dispatcher role over (\(reason)); this member may be elected again in \(Self.withdrawnSeconds) s")
-        queue.asyncAfter(deadline: .now() + .seconds(Self.withdrawnSeconds)) { [self] in
-            withdrawn = false
-            readiness(true)
-        }
+        run(lifecycle.dataPathFailed(reason))
     }
 
     // MARK: Connection lists (state reconstruction)
@@ -348,7 +298,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         var collector = ConnectionListCollector()
         collector.asked(otherMembers(), id: id, now: id)
         lists = collector
-        messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), nil)
+        messenger?(RingChannel.connectionListRequest.rawValue, ConnectionLists.request(id: id), nil)
         checkLists()
     }
 
@@ -371,7 +321,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         guard !members.isEmpty else { return }
         let id = MonotonicClock.nanoseconds
         lists?.asked(members, id: id, now: id)
-        for member in members { messenger?(ConnectionLists.requestChannel, ConnectionLists.request(id: id), member) }
+        for member in members { messenger?(RingChannel.connectionListRequest.rawValue, ConnectionLists.request(id: id), member) }
     }
 
     /// After `patience`, asks again every member whose list is not complete (a chunk was lost on
@@ -397,7 +347,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// connections (1,000 chunks) does not overflow the next members' socket buffers at once.
     private func sendConnections(for request: [UInt8], to dispatcher: IPv4Address) {
         guard let id = ConnectionLists.requestID(request) else { return }
-        let connections = preparedServer ? strategy.connections() : []
+        let connections = lifecycle.preparedServer ? strategy.connections() : []
         let chunks = ConnectionLists.chunks(connections, id: id)
         let messenger = messenger
         newestRequest.withLock { $0[dispatcher] = id }
@@ -407,7 +357,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
                     usleep(1_000)
                     guard newestRequest.withLock({ $0[dispatcher] }) == id else { return }
                 }
-                messenger?(ConnectionLists.listChannel, chunk, dispatcher)
+                messenger?(RingChannel.connectionList.rawValue, chunk, dispatcher)
             }
         }
         if !connections.isEmpty { logger.info("sending \(connections.count) connections to the dispatcher \(dispatcher)") }
@@ -433,7 +383,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// The policy reminder's timer, for as long as the runner runs.
     private func remindOfPolicy() {
         queue.asyncAfter(deadline: .now() + PolicySwitch.reminderInterval) { [weak self] in
-            guard let self, !stopped else { return }
+            guard let self, !lifecycle.stopped else { return }
             policySwitch.remind(view: view?.members.map(\.address) ?? [])
             remindOfPolicy()
         }

@@ -129,12 +129,12 @@ public final class MemberService: @unchecked Sendable {
 /// The latest health verdict and who hears of changes; shared with the monitor's callback.
 private final class HealthReport: Sendable {
     let healthy = Atomic<Bool>(true)
-    let listener = Mutex<(@Sendable (Bool) -> Void)?>(nil)
+    let listener = Protected<(@Sendable (Bool) -> Void)?>(nil)
 }
 
 /// Runs async work from synchronous start-up code (the daemon starts before its service group).
 private func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
+    let result = Protected<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
         let outcome: Result<T, any Error>

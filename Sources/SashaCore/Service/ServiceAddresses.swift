@@ -8,7 +8,7 @@ import Synchronization
 final class ServiceAddresses: Sendable {
     static let shared = ServiceAddresses()
 
-    private let service = Mutex<MemberService?>(nil)
+    private let service = Protected<MemberService?>(nil)
 
     func attach(_ service: MemberService) { self.service.withLock { $0 = service } }
     func detach() { service.withLock { $0 = nil } }

@@ -1,5 +1,5 @@
 import Glibc
-import SashaSDK
+import SashaBase
 
 /// One rtnetlink request as bytes: the message header, the family header, then attributes, each
 /// padded to four bytes. Integers are in host byte order, addresses in network byte order, as the

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// A connection's state in the table.
 public enum FlowState: UInt8, Hashable, Sendable {

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// What identifies a client connection to the cluster: the client's address and port and the
 /// cluster port it connected to. The cluster address is not part of it (one table per address).

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// The L4 strategies' connection map: (client address, client port, cluster port) → server, with
 /// the time each connection last carried a packet and whether it is closing.

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// An ARP packet for IPv4 over Ethernet (RFC 826), read in place after the Ethernet header.
 ///

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// Builds ARP frames (Ethernet header included) into a caller's buffer, so answering "who has the
 /// cluster address?" or announcing a takeover allocates nothing.

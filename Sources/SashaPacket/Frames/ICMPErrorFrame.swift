@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// An ICMP error about a TCP segment, read and rewritten in place: what the L4 strategies need so
 /// that path MTU discovery ("fragmentation needed") and unreachables reach the party that sent

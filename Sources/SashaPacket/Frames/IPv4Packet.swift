@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// An IPv4 header inside an Ethernet frame, read and written in place.
 ///

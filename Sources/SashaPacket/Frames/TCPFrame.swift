@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// An Ethernet/IPv4/TCP frame, read and rewritten in place: what the L4 strategies do per packet.
 ///

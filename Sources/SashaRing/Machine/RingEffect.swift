@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// What the machine asks its driver to do, or tells it happened. The machine never does I/O;
 /// the daemon turns these into datagrams and log lines, the simulator into virtual deliveries.

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// Joins, purges, views, merges: how the ring forms, grows, breaks and heals.
 extension RingMachine {

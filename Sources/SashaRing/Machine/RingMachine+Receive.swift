@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// Datagrams in: authentication, freshness and staleness checks, then each message.
 extension RingMachine {

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// Sealing and addressing outgoing packets.
 extension RingMachine {

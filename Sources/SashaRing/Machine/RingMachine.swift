@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// One ring member's protocol, as a value: events in (a datagram, time passing, a local request),
 /// effects out (`RingEffect`). No sockets, no clock, no randomness: the daemon and the simulator

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// One member as every other member sees it. `id` is the small number the ring master assigned
 /// when the member was inserted (the spec's "ring member identification"); it is unique within

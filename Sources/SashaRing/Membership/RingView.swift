@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// The membership of one ring at one moment: who is in it, in address order, and who dispatches.
 ///

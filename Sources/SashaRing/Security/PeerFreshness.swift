@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// Which packets from other members are fresh, without a clock: a packet counts only once its
 /// sender's incarnation has proved to be alive now.

@@ -1,5 +1,5 @@
 import Crypto
-import SashaSDK
+import SashaBase
 
 /// Seals packets with an HMAC-SHA256 tag and opens them again, checking the tag before anything
 /// else is read: bytes from the network are not parsed until they are known to come from a

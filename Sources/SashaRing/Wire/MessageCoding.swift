@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// The message layout (docs/ring-protocol.md): a 12-byte header, then the body.
 ///

@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// One message inside a ring packet. A packet carries zero or more of them (the spec, Figure 10).
 ///

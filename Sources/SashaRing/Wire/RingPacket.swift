@@ -1,4 +1,4 @@
-import SashaSDK
+import SashaBase
 
 /// One UDP datagram of the ring protocol: a 28-byte header, the messages, a 16-byte tag.
 ///

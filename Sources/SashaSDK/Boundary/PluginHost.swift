@@ -1,4 +1,5 @@
 import SashaABI
+import SashaBase
 
 /// The host's callbacks as a plugin sees them: logging, metrics, the clock and, for strategies,
 /// the current policy. A thin, allocation-free wrapper over `sasha_host`.

@@ -1,4 +1,5 @@
 import SashaABI
+import SashaBase
 
 /// Everything the C thunks need to know about the exported policy type. C function pointers cannot
 /// capture generic parameters, so `exportPolicy` stores this per image and the thunks read it.

@@ -1,5 +1,6 @@
 import Foundation
 import SashaABI
+import SashaBase
 
 /// What the C thunks need to know about the exported strategy type (see `PolicyFactory`).
 struct StrategyFactory: Sendable {

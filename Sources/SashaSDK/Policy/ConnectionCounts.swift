@@ -1,3 +1,4 @@
+import SashaBase
 import Synchronization
 
 /// Live connection count of one server, shared by every snapshot that lists that server, so a

@@ -1,4 +1,5 @@
 import SashaABI
+import SashaBase
 
 /// A new flow a policy places: who the client is, which cluster port, and, for L7, a content key.
 public struct Flow: Sendable {

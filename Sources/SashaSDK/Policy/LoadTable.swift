@@ -1,3 +1,4 @@
+import SashaBase
 import Synchronization
 
 /// The servers with their live connection counts: what load-aware policies (least-connections,

@@ -1,3 +1,5 @@
+import SashaBase
+
 /// A load-balancing policy: picks the server for each new flow.
 ///
 /// Write an ordinary Swift class, then export it with one function:

@@ -1,3 +1,5 @@
+import SashaBase
+
 /// Turn-taking over a fixed order per server group: the table behind round-robin (the order is
 /// the servers themselves) and smooth weighted round-robin (the order is one period of nginx's
 /// sequence). `next(for:)` only reads raw buffers and bumps one atomic ticket: no lock, no

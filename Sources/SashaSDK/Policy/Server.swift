@@ -1,4 +1,5 @@
 import SashaABI
+import SashaBase
 
 /// A member that can serve, as the host describes it in `serversChanged`.
 public struct Server: Sendable, Hashable {

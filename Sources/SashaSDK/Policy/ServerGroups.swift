@@ -1,3 +1,5 @@
+import SashaBase
+
 /// The servers eligible for new flows, by group, precomputed when the server list changes so that
 /// `pick` only indexes arrays. Group nil is every eligible server; group i is those with tag i.
 public struct ServerGroups: Sendable {

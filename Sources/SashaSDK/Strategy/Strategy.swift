@@ -1,3 +1,5 @@
+import SashaBase
+
 /// What a strategy learns about the cluster and this member when it is created.
 public struct StrategyContext: Sendable, Equatable {
     /// This member's own address.

@@ -5,6 +5,7 @@ import Synchronization
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import SashaBase
 #endif
 
 /// Holds an immutable snapshot that many threads read while one thread now and then replaces it:
@@ -37,8 +38,8 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
     @usableFromInline let readers: UnsafeMutablePointer<Stripe>
     /// Slots are written only by the (serialised) writer while no reader can be using that slot.
     @usableFromInline let slots: UnsafeMutablePointer<Unmanaged<Value>?>
-    /// Serialises writers. A pthread mutex, which ThreadSanitizer sees (see `Protected`).
-    private let writers = NSLock()
+    /// Serialises writers.
+    private let writers = Protected(())
 
     public init(_ initial: Value) {
         slots = .allocate(capacity: 2)
@@ -77,19 +78,17 @@ public final class SnapshotCell<Value: AnyObject & Sendable>: @unchecked Sendabl
     /// using it have finished (the writer waits for them; they last a pick). Concurrent writers
     /// are serialised; readers never wait.
     public func replace(with value: Value) {
-        writers.lock()
-        defer { writers.unlock() }
-        publish(value)
+        writers.withLock { _ in publish(value) }
     }
 
     /// Replaces the snapshot with `transform` of the current one (nil keeps it), under the
     /// writers' lock: two threads that each add something to the snapshot cannot lose one
     /// another's change, as a read followed by `replace` could.
     public func update(_ transform: (Value) -> Value?) {
-        writers.lock()
-        defer { writers.unlock() }
-        let current = slots[Int(generation.load(ordering: .sequentiallyConsistent) & 1)]!.takeUnretainedValue()
-        if let next = transform(current) { publish(next) }
+        writers.withLock { _ in
+            let current = slots[Int(generation.load(ordering: .sequentiallyConsistent) & 1)]!.takeUnretainedValue()
+            if let next = transform(current) { publish(next) }
+        }
     }
 
     /// The body of `replace`; the caller holds the writers' lock.

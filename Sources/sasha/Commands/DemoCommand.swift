@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SashaCore
+import SashaDemo
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -19,7 +19,6 @@ enum PolicyMessage: Codable, Equatable, Sendable {
     case abort(id: UInt64)
     case state(PolicyRecord)
 
-    static let channel: UInt8 = 3
     /// Room left in a ring packet (16 KiB) for the header, the tag and the message's framing.
     static let maximumSize = 8_192
 
