@@ -18,7 +18,7 @@ ring-demo: build example-plugin
 	.build/debug/sasha plugins --config examples/plugins.yaml
 
 ## test: the whole test suite (scripts/test.sh): one debug build, the plugins and the example
-## plugins, every suite, the three fuzz targets for 30 seconds each, and the concurrency tests again
+## plugins, every suite, the three fuzz targets (a set number of inputs each), and the concurrency tests again
 ## under ThreadSanitizer. The ring simulator, the packet tests (millions of frames and flows), the
 ## policies' concurrent-pick test, the cluster under wrk (policy swaps, a kill), the capture tests,
 ## the L4 lab (real hosts in network namespaces: downloads, 10,000 connections, failovers,
@@ -76,12 +76,17 @@ fuzz-build-%:
 
 fuzz-run-%:
 	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/$(FUZZ_CONFIG)/sasha-fuzz-$* -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-print_final_stats=1 $(FUZZ_SCRATCH)/corpus-$*
+		$(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS_$*)) -print_final_stats=1 $(FUZZ_SCRATCH)/corpus-$*
 
-## fuzz-smoke: the three targets at once for 30 seconds each, from a debug fuzzer build in .build
-## itself (only Sasha's modules are rebuilt): what make test runs. fuzz-seeds writes the corpora
-## from the plain build first (make test does it before the other stages replace that build).
-FUZZ_SMOKE := FUZZ_SCRATCH=.build FUZZ_CONFIG=debug FUZZ_SECONDS=30
+## fuzz-smoke: the three targets at once, from a debug fuzzer build in .build itself (only Sasha's
+## modules are rebuilt): what make test runs. A set number of inputs each, about 20 seconds of a
+## core on this machine, so that the smoke does the same work however busy the machine is (make
+## test runs it beside other stages, at idle priority); 600 seconds at most. fuzz-seeds writes the
+## corpora from the plain build first (make test does it before the other stages replace that build).
+FUZZ_RUNS_ring := 100000
+FUZZ_RUNS_http := 120000
+FUZZ_RUNS_packet := 3000000
+FUZZ_SMOKE := FUZZ_SCRATCH=.build FUZZ_CONFIG=debug FUZZ_SECONDS=600 FUZZ_RUNS=1
 fuzz-smoke: fuzz-seeds fuzz-smoke-run
 
 fuzz-seeds:

@@ -11,8 +11,9 @@
 # - The suites that load the cores or the test pool's threads (the cluster under wrk, the
 #   concurrent picks) run alone: the socket tests beside them would starve into false failures
 #   (a proxy's 408 after its 10 s header timeout).
-# - Last, the fuzz targets and then ThreadSanitizer, each rebuilding only Sasha's own modules
-#   instrumented in .build (SASHA_SANITIZE in Package.swift) over the debug build's dependencies.
+# - The fuzz targets (beside the socket tests, at idle priority) and then ThreadSanitizer, each
+#   rebuilding only Sasha's own modules instrumented in .build (SASHA_SANITIZE in Package.swift)
+#   over the debug build's dependencies.
 #
 # Suites run from the test binary itself rather than through `swift test`: SwiftPM holds .build's
 # lock for as long as its tests run, so two `swift test` at once would only take turns.
@@ -41,11 +42,16 @@ $stage packets "${tests[@]}" --filter SashaPacketTests
 $stage capture "${tests[@]}" --filter SashaCaptureTests
 $stage policy-concurrency "${tests[@]}" --filter PolicyTests.ConcurrencyTests
 $background wait examples
+# The fuzzer build and runs use the cycles the socket tests leave. They rebuild only the fuzz
+# targets and their modules in .build; nothing the suites run or load (sasha, the plugins) is
+# relinked.
+$background start fuzz-smoke "$MAKE" --no-print-directory fuzz-smoke-run
 alone="RingSimulation|SashaPacketTests|SashaCaptureTests|L4LabTests|NetworkChaosTests|PolicyTests.ConcurrencyTests|UnderLoadTests"
 $stage tests "${tests[@]}" --skip "$alone"
 $stage example-strategy-tests bash -c 'cd examples/custom-strategy && "$0" test --skip-build' "$SWIFT"
 $stage under-load "${tests[@]}" --filter UnderLoadTests
 $background wait ring-simulation
+$background wait fuzz-smoke
 
-$stage fuzz-smoke "$MAKE" --no-print-directory fuzz-smoke-run
+# Last: it relinks the plugins and the test binary instrumented.
 $stage tsan "$MAKE" --no-print-directory tsan
