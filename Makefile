@@ -24,8 +24,8 @@ ring-demo: build example-plugin
 ## the L4 lab (real hosts in network namespaces: downloads, 10,000 connections, failovers,
 ## partitions, a SYN flood) and the network chaos lab (links down, loss, duplication, an MTU drop,
 ## an interface gone, all under wrk; SASHA_CHAOS_LONG=1 runs the long schedule) run in stages of
-## their own, the two labs beside each other; the examples' builds and the ring simulator run at
-## idle priority beside the labs. Each stage prints its time ("== stage NAME: N s"; scripts/stage.sh).
+## their own; the examples' builds, the ring simulator and the fuzz smoke run at idle priority
+## beside the labs. Each stage prints its time ("== stage NAME: N s"; scripts/stage.sh).
 test: deps-test
 	MAKE="$(MAKE)" SWIFT="$(SWIFT)" scripts/test.sh
 

@@ -28,7 +28,7 @@ case "${1:-}" in
         shift
         mkdir -p "$folder"
         rm -f "$folder/$name.status"
-        # setsid: its own process group, so that stop ends the whole command (swift test and the
+        # setsid: its own session, so that stop ends the whole command (swift test and the
         # processes it starts) and a Ctrl-C of make reaches it too through stop.
         setsid bash -c '
             name=$1; folder=$2; priority=$3; shift 3
@@ -65,7 +65,8 @@ case "${1:-}" in
     stop)
         shopt -s nullglob
         for pidfile in "$folder"/*.pid; do
-            kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || true
+            # The whole session: the compilers a build starts may sit in process groups of their own.
+            pkill -TERM -s "$(cat "$pidfile")" 2>/dev/null || true
             rm -f "$pidfile"
         done
         ;;

@@ -478,8 +478,6 @@ struct L4LabTests {
         return children
     }
 
-    /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
-    /// `site` and never dispatch; the fast ring timing.
     /// A topology-two lab running `strategy` on `members` (`dispatchers` may dispatch), with the
     /// timing two dispatch-capable members on two busy cores need; `close()` ends it all.
     struct RunningLab {
@@ -516,6 +514,8 @@ struct L4LabTests {
         }
     }
 
+    /// A cluster of the lab's members: `dispatchers` may dispatch and serve nothing, s1-s3 serve
+    /// `site` and never dispatch; the fast ring timing.
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
                        dispatchers: [String], dispatchersServe: Bool = false,
                        timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100",
