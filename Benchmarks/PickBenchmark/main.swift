@@ -83,7 +83,8 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 
 guard let folder = PluginSearchPath.executableDirectory else { fatalError("cannot find the plugins' folder") }
 let loader = PluginLoader(searchPaths: [folder])
-let host = loader.currentPolicy
+/// A member's host services: the strategy path's `pick` goes through its table to its policy.
+let member = HostServices()
 
 print("pick through the plugin boundary: \(serverCount) servers, median of \(rounds) rounds × \(picks) picks, ns per pick")
 print("")
@@ -97,8 +98,8 @@ for (name, type) in policies {
     }
     let policy = try plugin.makePolicy(options: .object([:]))
     policy.serversChanged(ServerList(servers: servers))
-    host.replace(with: policy)
-    let hostTable = plugin.hostTable
+    member.currentPolicy.replace(with: policy)
+    let hostTable = member.table(for: "bench")
     let direct = try type.init(options: PluginOptions(), host: nil)
     direct.serversChanged(ServerList(servers: servers))
     // Servers under load, as on a busy dispatcher: 1 to 5 open connections each, so load-aware

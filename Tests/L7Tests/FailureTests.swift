@@ -75,13 +75,12 @@ import Testing
         defer { alive.close() }
         let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 3, "eject_for_ms": 60000}}"#, backends: [dead, alive])
         defer { proxy.stop() }
-        defer { ServerExclusions.shared.exclude(dead.address, forNanoseconds: 0) }
-        let client = try await proxy.client()
+                let client = try await proxy.client()
         defer { client.close() }
-        #expect(!ServerExclusions.shared.isExcluded(dead.address))
+        #expect(!proxy.services.exclusions.isExcluded(dead.address))
         for index in 0..<8 { #expect(try await client.get("/e/\(index)").status == 200) }
-        #expect(ServerExclusions.shared.isExcluded(dead.address))
-        #expect(!ServerExclusions.shared.isExcluded(alive.address))
+        #expect(proxy.services.exclusions.isExcluded(dead.address))
+        #expect(!proxy.services.exclusions.isExcluded(alive.address))
         #expect(proxy.stat("ejections") >= 1)
     }
 
@@ -91,11 +90,10 @@ import Testing
         let dead = try Backend("dead", listening: false)
         let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 2, "eject_for_ms": 60000}}"#, backends: [dead])
         defer { proxy.stop() }
-        defer { ServerExclusions.shared.exclude(dead.address, forNanoseconds: 0) }
-        let client = try await proxy.client()
+                let client = try await proxy.client()
         defer { client.close() }
         for index in 0..<6 { #expect(try await client.get("/l/\(index)").status == 502, "still tried, never 503") }
-        #expect(!ServerExclusions.shared.isExcluded(dead.address))
+        #expect(!proxy.services.exclusions.isExcluded(dead.address))
         #expect(proxy.stat("ejections") == 0)
         #expect(proxy.stat("ejections_refused") >= 1)
     }
@@ -123,14 +121,13 @@ import Testing
         let proxy = try ProxyHarness(options: #"{"upstream": {"eject_after_failures": 1}, "cache": {"enabled": false}}"#,
                                      backends: [garbage, alive])
         defer { proxy.stop() }
-        defer { ServerExclusions.shared.exclude(garbage.address, forNanoseconds: 0) }
-        let client = try await proxy.client()
+                let client = try await proxy.client()
         defer { client.close() }
         var statuses: [UInt] = []
         for index in 0..<6 { statuses.append(try await client.get("/m/\(index)").status) }
         #expect(statuses.contains(502) && statuses.contains(200))
         #expect(proxy.stat("ejections") == 0)
-        #expect(!ServerExclusions.shared.isExcluded(garbage.address))
+        #expect(!proxy.services.exclusions.isExcluded(garbage.address))
     }
 
     @Test func retriesExhaustedIs502() async throws {

@@ -94,7 +94,7 @@ import Testing
         let port = try FreePort.on(vip)
         let strategy = try plugin.makeStrategy(
             options: .object(["threads": .number(1)]),
-            context: StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [port]))
+            context: StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [port]), services: HostServices())
         strategy.serversChanged(ServerList(servers: []))
         try strategy.start()
         defer { strategy.stop() }

@@ -19,13 +19,14 @@ final class ProxyHarness {
     /// the same 127.0.2.x addresses, never the same port.
     let port: UInt16
     let host: PluginHost
+    /// The member the strategy belongs to: its policy, and the servers it left out.
+    let services = HostServices()
     private(set) var servers: ServerList
 
     init(options: String = "{}", backends: [Backend] = [], tags: [String] = [], tagMasks: [UInt64] = [], policy policyName: String = "round-robin", start: Bool = true) throws {
         policy = try Self.loader.load(name: policyName, kind: .policy).get().makePolicy(options: .object([:]))
-        let current = CurrentPolicy()
-        current.replace(with: policy)
-        host = PluginHost(HostTable.make(plugin: "l7", currentPolicy: current))
+        services.currentPolicy.replace(with: policy)
+        host = PluginHost(services.table(for: "l7"))
         vip = TestAddresses.next()
         port = try FreePort.on(vip)
         let context = StrategyContext(node: IPv4Address(0x7F00_0001), vip: vip, ports: [port])

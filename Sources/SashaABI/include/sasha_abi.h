@@ -254,7 +254,10 @@ typedef struct sasha_strategy_vtable {
     /**
      * Make an instance. `options_json` is the plugin's options; `context_json` describes the
      * cluster and this member ({"node": "...", "vip": "...", "ports": [...], "interface": "..."}).
-     * Both borrowed. `host` lives for the process.
+     * Both borrowed. `host` is the table of the member this instance belongs to (several members
+     * may run in one process): its `pick` reaches that member's policy, its `exclude_server`,
+     * `serve_also` and `data_path_failed` that member. It lives for the process; keep it with the
+     * instance, not in a global.
      */
     void *(*create)(const char *options_json, const char *context_json, const sasha_host *host,
                     sasha_error *error);
@@ -304,7 +307,9 @@ typedef struct sasha_plugin_descriptor {
 
 /**
  * The entry point, exported as SASHA_PLUGIN_ENTRY_SYMBOL. Called once per process right after
- * dlopen, from the control thread. `host` lives for the process. Returns the descriptor, or NULL
+ * dlopen, from the control thread. `host` lives for the process but belongs to no member: use it to
+ * log and register metrics; its `pick` answers 0 and its member callbacks go nowhere (a strategy
+ * uses the table its `create` is given). Returns the descriptor, or NULL
  * if the plugin cannot run in this host (it should log why through `host->log` first).
  */
 typedef const sasha_plugin_descriptor *(*sasha_plugin_entry_fn)(const sasha_host *host);

@@ -215,6 +215,16 @@ public final class Daemon: Sendable {
         }
     }
 
+    /// Stops at once without a word to the ring, as `kill -9` would (`MemberRuntime.crash`):
+    /// the node sends nothing more, and closing the ring socket makes `run` release the rest.
+    func crash() {
+        node.eventLoop.execute { [self] in
+            logger.notice("crashing on purpose: the ring hears nothing more from this member")
+            node.halt()
+            ringChannel.close(promise: nil)
+        }
+    }
+
     struct RingSocketClosed: Error, CustomStringConvertible {
         var description: String { "the ring's UDP socket closed unexpectedly" }
     }

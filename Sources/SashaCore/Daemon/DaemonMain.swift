@@ -29,37 +29,15 @@ public enum DaemonMain {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: made))
             registry = made
         }
-        let runner: StrategyRunner
-        do throws(StrategyRunner.LoadFailure) {
-            runner = try StrategyRunner.load(config: settings.config, node: node, logger: logger)
+        let member: MemberRuntime
+        do throws(MemberRuntime.StartFailure) {
+            member = try MemberRuntime.start(settings, logger: logger, registry: registry)
         } catch {
-            error.diagnostics.forEach { printError($0.description) }
-            return 1
-        }
-        let service: MemberService
-        do throws(MemberService.StartFailure) {
-            service = try MemberService.start(settings.config, node: node, logger: logger)
-        } catch {
-            printError("sasha run: \(error.description)")
-            return 1
-        }
-        ServiceAddresses.shared.attach(service)
-        defer { ServiceAddresses.shared.detach() }
-        let daemon: Daemon
-        do throws(Daemon.StartFailure) {
-            daemon = try Daemon.start(settings, logger: logger, registry: registry, runner: runner, service: service)
-        } catch {
-            printError("sasha run: \(error.description)")
-            let stopped = DispatchSemaphore(value: 0)
-            Task {
-                await service.stop()
-                stopped.signal()
-            }
-            stopped.wait()
+            error.lines.forEach(printError)
             return 1
         }
         var configuration = ServiceGroupConfiguration(
-            services: [DaemonService(daemon: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [MemberLifecycleService(member: member)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A leave is a few datagrams; past this, stop anyway.
         configuration.maximumGracefulShutdownDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
@@ -81,11 +59,11 @@ public enum DaemonMain {
 }
 
 /// The member as a swift-service-lifecycle service.
-struct DaemonService: Service, CustomStringConvertible {
-    let daemon: Daemon
-    var description: String { "sasha ring member \(daemon.node.address)" }
+struct MemberLifecycleService: Service, CustomStringConvertible {
+    let member: MemberRuntime
+    var description: String { "sasha ring member \(member.node.address)" }
 
     func run() async throws {
-        try await daemon.run()
+        try await member.run()
     }
 }

@@ -41,6 +41,8 @@ public final class RingNode: @unchecked Sendable {
     private let cutOffWindow: UInt64
     private let log: RingEventLog
     private let metrics: RingMetrics
+    /// Set by `halt`: nothing is sent or scheduled any more.
+    private var halted = false
     /// Datagrams whose source was not IPv4: the ring speaks IPv4 only.
     private var droppedNotIPv4: UInt64 = 0
 
@@ -102,6 +104,16 @@ public final class RingNode: @unchecked Sendable {
         machine.leave(now: now, into: &effects)
         apply(now: now)
         log.left(announced: datagramsSent > before)
+    }
+
+    /// Stops sending and ticking for good, without leaving: what a crash looks like to the ring
+    /// (`Daemon.crash`).
+    func halt() {
+        eventLoop.preconditionInEventLoop()
+        halted = true
+        timer?.cancel()
+        timer = nil
+        sender = nil
     }
 
     // MARK: Effects
@@ -180,7 +192,7 @@ public final class RingNode: @unchecked Sendable {
     /// already let pass after a tick is put 1 ms ahead, so that a machine bug cannot spin the loop.
     private func rearm(now: UInt64) {
         var deadline = machine.nextDeadline
-        guard deadline != .max else { return }
+        guard deadline != .max, !halted else { return }
         if deadline <= now { deadline = now + 1_000_000 }
         guard deadline < timerDeadline else { return }
         timer?.cancel()

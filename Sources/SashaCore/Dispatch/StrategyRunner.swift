@@ -17,7 +17,9 @@ import Synchronization
 public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     public let strategy: StrategyInstance
     private let builder: ServerListBuilder
-    private let exclusions: ServerExclusions
+    /// The member's policy, exclusions and failure reports, which its plugins reach too.
+    private let services: HostServices
+    private var exclusions: ServerExclusions { services.exclusions }
     private let logger: Logger
     private let queue = DispatchQueue(label: "sasha.strategy")
     /// Sends a cluster message round the ring (`RingNode.submit`); set once, before the first
@@ -73,9 +75,10 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
     }
 
-    /// Loads both plugins named in `config.dispatch`, makes their instances and makes the policy
-    /// current. Refuses with the same FILE:LINE:COLUMN lines as `sasha check`.
-    public static func load(config: SashaConfig, node: IPv4Address, logger: Logger,
+    /// Loads both plugins named in `config.dispatch`, makes their instances for the member whose
+    /// `services` they reach, and makes the policy current there. Refuses with the same
+    /// FILE:LINE:COLUMN lines as `sasha check`.
+    public static func load(config: SashaConfig, node: IPv4Address, services: HostServices, logger: Logger,
                             executableDirectory: String? = PluginSearchPath.executableDirectory) throws(LoadFailure) -> StrategyRunner {
         let loader = PluginLoader(searchPaths: PluginSearchPath.folders(
             configured: config.plugins.paths, executableDirectory: executableDirectory))
@@ -93,12 +96,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
                                       interface: config.ring.interface)
         do throws(OptionError) {
             let policy = try policyPlugin.makePolicy(options: dispatch.policyOptions)
-            let strategy = try strategyPlugin.makeStrategy(options: dispatch.strategyOptions, context: context)
-            CurrentPolicy.shared.replace(with: policy)
+            let strategy = try strategyPlugin.makeStrategy(options: dispatch.strategyOptions, context: context,
+                                                           services: services)
+            services.currentPolicy.replace(with: policy)
             let record = PolicyRecord(name: dispatch.policy, options: dispatch.policyOptions, epoch: .configured)
             return StrategyRunner(strategy: strategy, policy: policy, record: record, address: node,
                                   factory: policyFactory(loader), builder: ServerListBuilder(config: config),
-                                  exclusions: .shared, logger: logger, serves: config.node(node).serve,
+                                  services: services, logger: logger, serves: config.node(node).serve,
                                   announcer: VIPAnnouncer(vip: config.cluster.vip, interface: config.ring.interface))
         } catch {
             let location = config.sourceMap.location(of: ["dispatch"]) ?? fallback
@@ -127,25 +131,25 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     }
 
     init(strategy: StrategyInstance, policy: PolicyInstance, record: PolicyRecord, address: IPv4Address,
-         factory: @escaping PolicySwitch.Factory, builder: ServerListBuilder, exclusions: ServerExclusions,
+         factory: @escaping PolicySwitch.Factory, builder: ServerListBuilder, services: HostServices,
          logger: Logger, serves: Bool = true, announcer: VIPAnnouncer? = nil) {
         lifecycle = StrategyLifecycle(serves: serves)
         self.announcer = announcer
         self.strategy = strategy
         self.policy = policy
         self.builder = builder
-        self.exclusions = exclusions
+        self.services = services
         self.logger = logger
         recordedPolicy = Protected(record)
         policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger) {
             [unowned self] instance, record in
             install(instance, record)
         }
-        exclusions.setListener { [weak self] in
+        services.exclusions.setListener { [weak self] in
             guard let self else { return }
             queue.async { self.publishServers() }
         }
-        DataPathFailures.shared.setListener { [weak self] reason in
+        services.dataPathFailures.setListener { [weak self] reason in
             guard let self else { return }
             queue.async { self.dataPathFailed(reason) }
         }
@@ -201,7 +205,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     public func shutdown() {
         queue.sync { run(lifecycle.shutdown()) }
         exclusions.setListener(nil)
-        DataPathFailures.shared.setListener(nil)
+        services.dataPathFailures.setListener(nil)
     }
 
     /// The strategy's counters (thread-safe by the contract).
@@ -402,7 +406,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             instance.serversChanged(builder.servers(in: view) { [exclusions] in exclusions.isExcluded($0) })
         }
         policy = instance
-        CurrentPolicy.shared.replace(with: instance)
+        services.currentPolicy.replace(with: instance)
         recordedPolicy.withLock { $0 = record }
     }
 

@@ -6,27 +6,32 @@ import SashaSDK
 import Glibc
 #endif
 
-/// What the host's C callbacks reach through `sasha_host.context`: one per loaded plugin, so logs
-/// and metrics carry the plugin's name. Lives for the process, like the plugin.
+/// What the host's C callbacks reach through `sasha_host.context`: one per plugin and member, so
+/// logs and metrics carry the plugin's name, and every call reaches that member's services.
+/// Lives for the process, like the plugin.
 final class HostContext: @unchecked Sendable {
     let logger: Logger
     let metrics: PluginMetrics
+    let services: HostServices
+    /// The member's current policy, kept apart from `services` so `pick` reads one reference.
     let currentPolicy: CurrentPolicy
 
-    init(plugin: String, currentPolicy: CurrentPolicy) {
+    init(plugin: String, services: HostServices) {
         var logger = Logger(label: "sasha.plugin")
         logger[metadataKey: "plugin"] = "\(plugin)"
+        if let node = services.node { logger[metadataKey: "node"] = "\(node)" }
         self.logger = logger
         self.metrics = PluginMetrics(plugin: plugin)
-        self.currentPolicy = currentPolicy
+        self.services = services
+        self.currentPolicy = services.currentPolicy
     }
 }
 
-/// Builds the `sasha_host` table handed to a plugin's entry. The table is never freed: the plugin
-/// may keep it for the life of the process.
+/// Builds a `sasha_host` table for one plugin and member (`HostServices.table(for:)`). The table
+/// is never freed: the plugin may keep it for the life of the process.
 enum HostTable {
-    static func make(plugin: String, currentPolicy: CurrentPolicy) -> UnsafePointer<sasha_host> {
-        let context = Unmanaged.passRetained(HostContext(plugin: plugin, currentPolicy: currentPolicy)).toOpaque()
+    static func make(plugin: String, services: HostServices) -> UnsafePointer<sasha_host> {
+        let context = Unmanaged.passRetained(HostContext(plugin: plugin, services: services)).toOpaque()
         let table = UnsafeMutablePointer<sasha_host>.allocate(capacity: 1)
         table.initialize(to: sasha_host(
             struct_size: UInt32(MemoryLayout<sasha_host>.size),
@@ -53,12 +58,13 @@ enum HostTable {
             },
             connection_opened: { host, server in hostContext(host) { $0.currentPolicy.connectionOpened(on: server) } },
             connection_closed: { host, server in hostContext(host) { $0.currentPolicy.connectionClosed(on: server) } },
-            exclude_server: { _, server, duration in
-                ServerExclusions.shared.exclude(IPv4Address(server), forNanoseconds: duration)
+            exclude_server: { host, server, duration in
+                hostContext(host) { $0.services.exclusions.exclude(IPv4Address(server), forNanoseconds: duration) }
             },
-            serve_also: { _, address, port, listen, out in
+            serve_also: { host, address, port, listen, out in
                 do throws(OptionError) {
-                    try ServiceAddresses.shared.serve(on: IPv4Address(address), port: port, listen: listen != 0)
+                    let addresses = hostContext(host) { $0.services.serviceAddresses }
+                    try addresses.serve(on: IPv4Address(address), port: port, listen: listen != 0)
                     return SASHA_OK
                 } catch {
                     error.write(to: out)
@@ -67,8 +73,10 @@ enum HostTable {
             },
             data_path_failed: { host, reason in
                 let text = reason.map { String(cString: $0) } ?? "no reason given"
-                hostContext(host) { $0.logger.error("the data path failed: \(text)") }
-                DataPathFailures.shared.report(text)
+                hostContext(host) { context in
+                    context.logger.error("the data path failed: \(text)")
+                    context.services.dataPathFailures.report(text)
+                }
             }
         ))
         return UnsafePointer(table)

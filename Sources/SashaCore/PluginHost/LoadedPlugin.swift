@@ -12,9 +12,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// A policy whose descriptor says SASHA_PLUGIN_CONSISTENT.
     public let isConsistent: Bool
     let descriptor: UnsafePointer<sasha_plugin_descriptor>
+    /// The table the entry was given (no member's: see `PluginLoader.inspect`).
     let host: UnsafePointer<sasha_host>
-    /// The callbacks this plugin was given: benchmarks call `pick` through it as a strategy would.
-    public var hostTable: UnsafePointer<sasha_host> { host }
 
     init(path: String, descriptor: UnsafePointer<sasha_plugin_descriptor>, kind: PluginKind, host: UnsafePointer<sasha_host>) {
         self.path = path

@@ -22,9 +22,6 @@ public struct PluginLoader: Sendable {
         self.searchPaths = searchPaths
     }
 
-    /// The policy that plugins' `host->pick` reaches: one per process.
-    public var currentPolicy: CurrentPolicy { CurrentPolicy.shared }
-
     /// Plugins loaded in this process by name, and load results by resolved path (so two folders
     /// naming one file load it once).
     private struct Registry {
@@ -124,7 +121,10 @@ public struct PluginLoader: Sendable {
                 fix: "export the entry with exportPolicy/exportStrategy from SashaSDK, or remove the file from plugins.paths"))
         }
         let entry = unsafeBitCast(symbol, to: sasha_plugin_entry_fn.self)
-        let host = HostTable.make(plugin: Self.stem(of: path), currentPolicy: .shared)
+        // The entry's table belongs to no member: it logs and registers metrics under the
+        // plugin's name, and its `pick` answers 0. A strategy instance gets its member's table
+        // at `create` (`makeStrategy(options:context:services:)`).
+        let host = HostServices().table(for: Self.stem(of: path))
         guard let descriptor = entry(host) else {
             return .failure(PluginRefusal(path: path, reason: "its entry returned no descriptor (see its log lines above)",
                                           fix: "fix the plugin or remove it from plugins.paths"))

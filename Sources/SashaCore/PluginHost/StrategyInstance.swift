@@ -82,12 +82,15 @@ public final class StrategyInstance: @unchecked Sendable {
 }
 
 extension LoadedPlugin {
-    /// Makes a strategy instance; throws the plugin's own error when it refuses the options.
-    public func makeStrategy(options: JSONValue, context: StrategyContext) throws(OptionError) -> StrategyInstance {
+    /// Makes a strategy instance for the member whose `services` it is to reach through the host
+    /// table (its policy, exclusions and service); throws the plugin's own error when it refuses
+    /// the options.
+    public func makeStrategy(options: JSONValue, context: StrategyContext, services: HostServices) throws(OptionError) -> StrategyInstance {
         guard kind == .strategy, let vtable = descriptor.pointee.strategy else {
             throw OptionError("\(name) is a \(kind), not a strategy")
         }
         var error = sasha_error()
+        let host = services.table(for: name)
         let instance = options.jsonText.withCString { json in
             context.json.withCString { contextJSON in vtable.pointee.create?(json, contextJSON, host, &error) }
         }

@@ -3,11 +3,9 @@ import SashaSDK
 import Synchronization
 
 /// Where a strategy's `serve_also` calls land: this member's service, once it runs. A strategy is
-/// loaded before the service starts, and its host table is built before either, so the table
-/// reaches the service through here rather than holding it.
+/// made before the service starts, and its host table before either, so the table reaches the
+/// service through here rather than holding it. One per member (`HostServices`).
 final class ServiceAddresses: Sendable {
-    static let shared = ServiceAddresses()
-
     private let service = Protected<MemberService?>(nil)
 
     func attach(_ service: MemberService) { self.service.withLock { $0 = service } }

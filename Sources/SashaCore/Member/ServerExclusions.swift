@@ -2,12 +2,10 @@ import Foundation
 import SashaSDK
 
 /// Servers a strategy asked to leave out of new flows for a while (`host->exclude_server`), with
-/// the time each comes back. One per process, like `CurrentPolicy`: every plugin's host table
-/// reaches it. Whoever owns the server list (`StrategyRunner`) listens for changes and hands the
-/// policy and the strategy a list with those servers marked down.
+/// the time each comes back. One per member (`HostServices`), like `CurrentPolicy`. Whoever owns
+/// the server list (`StrategyRunner`) listens for changes and hands the policy and the strategy a
+/// list with those servers marked down.
 public final class ServerExclusions: @unchecked Sendable {
-    public static let shared = ServerExclusions()
-
     private struct State {
         var until: [IPv4Address: UInt64] = [:]
         var listener: (@Sendable () -> Void)?
@@ -16,7 +14,7 @@ public final class ServerExclusions: @unchecked Sendable {
     private let state = Protected(State())
     private let timers = DispatchQueue(label: "sasha.server-exclusions")
 
-    init() {}
+    public init() {}
 
     /// Called on every change, on an arbitrary thread; replaces any earlier listener.
     public func setListener(_ listener: (@Sendable () -> Void)?) {

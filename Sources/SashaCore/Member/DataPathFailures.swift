@@ -1,12 +1,9 @@
 import SashaSDK
 
 /// Where a strategy's `host->data_path_failed` goes: to whoever runs the strategy
-/// (`StrategyRunner`), which hands the dispatcher role over. One per process, like
-/// `ServerExclusions`: every plugin's host table reaches it, and the runner is made after the
-/// plugins are loaded.
+/// (`StrategyRunner`), which hands the dispatcher role over. One per member (`HostServices`):
+/// the member's host tables reach it, and the runner listens once it is made.
 public final class DataPathFailures: @unchecked Sendable {
-    public static let shared = DataPathFailures()
-
     private let listener = Protected<(@Sendable (String) -> Void)?>(nil)
 
     init() {}

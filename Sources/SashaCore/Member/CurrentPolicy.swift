@@ -1,8 +1,9 @@
 import SashaABI
 import SashaSDK
 
-/// The policy that strategies reach through the host's `pick`: one per process, replaced
-/// atomically between two picks when the policy is swapped, without the strategies knowing.
+/// The policy that a member's strategy reaches through the host's `pick`: one per member
+/// (`HostServices`), replaced atomically between two picks when the policy is swapped, without
+/// the strategy knowing.
 public final class CurrentPolicy: Sendable {
     /// A box, because a cell holds a class and "no policy yet" is a valid state.
     final class Slot: Sendable {
@@ -12,10 +13,7 @@ public final class CurrentPolicy: Sendable {
 
     private let cell = SnapshotCell(Slot(nil))
 
-    /// The process's current policy: plugins' host tables point here.
-    public static let shared = CurrentPolicy()
-
-    init() {}
+    public init() {}
 
     public var policy: PolicyInstance? { cell.value.policy }
 
