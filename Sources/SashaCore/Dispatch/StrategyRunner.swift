@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import Logging
 import SashaRing
@@ -28,6 +25,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         didSet {
             let messenger = messenger
             policySwitch.send = { message, destination in messenger?(RingChannel.policy.rawValue, message.bytes, destination) }
+            exchange.messenger = messenger
         }
     }
     /// The recorded policy's name and epoch, for `sasha status` (read from the ring's event loop).
@@ -42,15 +40,8 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     private var lifecycle: StrategyLifecycle
     private var view: RingView?
     private var dispatching: Bool { lifecycle.dispatching }
-    /// The lists this member asked for since it started dispatching (nil while it does not).
-    private var lists: ConnectionListCollector?
-    /// Where a member's own list goes out, paced, without holding up the plugin calls.
-    private let listSender = DispatchQueue(label: "sasha.lists")
-    /// The newest request each dispatcher made of this member: an answer still going out to an
-    /// older one stops (the dispatcher would ignore it).
-    private let newestRequest = Protected<[IPv4Address: UInt64]>([:])
-    /// Whether a check of the lists is scheduled (one at a time).
-    private var listCheckArmed = false
+    /// State reconstruction: asking for lists as dispatcher, answering as any member.
+    private let exchange: ConnectionListExchange
     /// Announces the VIP again when members join while this member dispatches (nil: no link).
     let announcer: VIPAnnouncer?
     /// When the ring socket last found this member cut off from every peer; set once, before the
@@ -140,6 +131,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         self.builder = builder
         self.services = services
         self.logger = logger
+        exchange = ConnectionListExchange(address: address, strategy: strategy, queue: queue, logger: logger)
         recordedPolicy = Protected(record)
         policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger) {
             [unowned self] instance, record in
@@ -159,7 +151,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
 
     public func roleChanged(_ event: RoleEvent) {
         queue.async { [self] in
-            if let view = event.view { self.view = view }
+            if let view = event.view { adopt(view) }
             run(lifecycle.roleChanged(to: event.to, cutOff: cutOffHolds))
         }
     }
@@ -168,13 +160,13 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         queue.async { [self] in
             if self.view == nil { remindOfPolicy() }
             let old = self.view?.members.map(\.address) ?? []
-            self.view = view
+            adopt(view)
             if view.count > 1, view.dispatcher != policySwitch.address {
                 run(lifecycle.anotherMemberDispatches(cutOff: cutOffHolds))
             }
             publishServers()
             let new = view.members.map(\.address)
-            requestConnections(from: Set(new).subtracting(old))
+            if dispatching { exchange.membersJoined(Set(new).subtracting(old)) }
             policySwitch.viewChanged(from: old, to: new)
             if dispatching, !old.isEmpty, !Set(new).subtracting(old).subtracting([policySwitch.address]).isEmpty {
                 announcer?.announce(while: { [weak self] in self?.queue.sync { self?.dispatching ?? false } ?? false },
@@ -186,9 +178,9 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     public func delivered(channel: UInt8, payload: [UInt8], from: IPv4Address) {
         switch RingChannel(rawValue: channel) {
         case .connectionListRequest:
-            queue.async { [self] in sendConnections(for: payload, to: from) }
+            queue.async { [self] in exchange.requested(payload, by: from, serving: lifecycle.preparedServer) }
         case .connectionList:
-            queue.async { [self] in importConnections(payload, from: from) }
+            queue.async { [self] in if dispatching { exchange.received(payload, from: from) } }
         case .policy:
             guard let message = PolicyMessage(bytes: payload) else {
                 logger.warning("ignored a policy message from \(from) that is not one (\(payload.count) bytes)")
@@ -232,7 +224,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             switch action {
             case .stopDispatching(let reason):
                 strategy.stop()
-                lists = nil
+                exchange.stoppedDispatching()
                 logger.notice("strategy \(strategy.plugin.name) stopped: \(reason)")
             case .unprepareServer:
                 strategy.unprepareServer()
@@ -275,7 +267,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         do throws(OptionError) {
             try strategy.start()
             lifecycle.started()
-            requestConnections()
+            exchange.startedDispatching()
             let took = (MonotonicClock.nanoseconds - began) / 1_000_000
             logger.notice("strategy \(strategy.plugin.name) started: dispatching (took \(took) ms\(retries > 0 ? ", after \(retries) retries" : ""))")
         } catch {
@@ -294,96 +286,6 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         run(lifecycle.dataPathFailed(reason))
     }
 
-    // MARK: Connection lists (state reconstruction)
-
-    /// A new dispatcher asks every member for the connections it holds, to load into its map.
-    private func requestConnections() {
-        let id = MonotonicClock.nanoseconds
-        var collector = ConnectionListCollector()
-        collector.asked(otherMembers(), id: id, now: id)
-        lists = collector
-        messenger?(RingChannel.connectionListRequest.rawValue, ConnectionLists.request(id: id), nil)
-        checkLists()
-    }
-
-    /// Members that joined while this member dispatches may hold connections on the VIP: after a
-    /// healed partition, those the other side's dispatcher (now abdicated) gave them.
-    /// Members already asked are not asked again here: a ring that just formed round a new
-    /// dispatcher grows one member at a time while their lists are on the way.
-    private func requestConnections(from joined: Set<IPv4Address>) {
-        guard dispatching, var collector = lists, let view else { return }
-        collector.keep(Set(view.members.map(\.address)))
-        lists = collector
-        let new = joined.filter { $0 != policySwitch.address && collector.firstAskedAt($0) == nil }
-        guard !new.isEmpty else { return }
-        ask(new.sorted())
-        checkLists()
-    }
-
-    /// Asks `members` (addressed) under a fresh request number.
-    private func ask(_ members: [IPv4Address]) {
-        guard !members.isEmpty else { return }
-        let id = MonotonicClock.nanoseconds
-        lists?.asked(members, id: id, now: id)
-        for member in members { messenger?(RingChannel.connectionListRequest.rawValue, ConnectionLists.request(id: id), member) }
-    }
-
-    /// After `patience`, asks again every member whose list is not complete (a chunk was lost on
-    /// the way), and keeps checking while any is outstanding.
-    private func checkLists() {
-        guard !listCheckArmed else { return }
-        listCheckArmed = true
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(ConnectionListCollector.patience))) { [self] in
-            listCheckArmed = false
-            guard dispatching, var collector = lists, let view else { return }
-            let overdue = collector.overdue(now: MonotonicClock.nanoseconds, view: Set(view.members.map(\.address)))
-            lists = collector
-            if !overdue.isEmpty {
-                logger.warning("asking \(overdue.map(\.description).joined(separator: ", ")) again for their connection lists: incomplete, and nothing came for \(ConnectionListCollector.patience / 1_000_000) ms")
-                ask(overdue)
-            }
-            if !collector.awaited.isEmpty { checkLists() }
-        }
-    }
-
-    /// Every member answers a dispatcher's request: a server with its list, in chunks, a member
-    /// that does not serve with an empty one. Chunks go in bursts, so that a list of 100,000
-    /// connections (1,000 chunks) does not overflow the next members' socket buffers at once.
-    private func sendConnections(for request: [UInt8], to dispatcher: IPv4Address) {
-        guard let id = ConnectionLists.requestID(request) else { return }
-        let connections = lifecycle.preparedServer ? strategy.connections() : []
-        let chunks = ConnectionLists.chunks(connections, id: id)
-        let messenger = messenger
-        newestRequest.withLock { $0[dispatcher] = id }
-        listSender.async { [self] in
-            for (index, chunk) in chunks.enumerated() {
-                if index > 0 && index % Self.chunksPerBurst == 0 {
-                    usleep(1_000)
-                    guard newestRequest.withLock({ $0[dispatcher] }) == id else { return }
-                }
-                messenger?(RingChannel.connectionList.rawValue, chunk, dispatcher)
-            }
-        }
-        if !connections.isEmpty { logger.info("sending \(connections.count) connections to the dispatcher \(dispatcher)") }
-    }
-
-    /// Chunks sent back to back before a 1 ms pause: about 10 MB/s per member, which the next
-    /// members' ring sockets (their buffers capped by net.core.rmem_max, 208 KiB by default)
-    /// absorb while several servers answer at once.
-    static let chunksPerBurst = 8
-
-    /// A chunk of a member's list, for this member's current request: into the strategy's map.
-    private func importConnections(_ payload: [UInt8], from member: IPv4Address) {
-        guard dispatching, let chunk = ConnectionLists.decode(payload), var collector = lists,
-              let (connections, completed) = collector.received(chunk, from: member, now: MonotonicClock.nanoseconds) else { return }
-        lists = collector
-        if !connections.isEmpty { strategy.importConnections(connections) }
-        if completed {
-            let since = (MonotonicClock.nanoseconds &- (collector.firstAskedAt(member) ?? chunk.id)) / 1_000_000
-            logger.notice("connection list from \(member) complete: \(collector.imported) connections loaded from \(collector.completeCount) members so far, \(since) ms after the request")
-        }
-    }
-
     /// The policy reminder's timer, for as long as the runner runs.
     private func remindOfPolicy() {
         queue.asyncAfter(deadline: .now() + PolicySwitch.reminderInterval) { [weak self] in
@@ -391,6 +293,11 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
             policySwitch.remind(view: view?.members.map(\.address) ?? [])
             remindOfPolicy()
         }
+    }
+
+    private func adopt(_ view: RingView) {
+        self.view = view
+        exchange.viewChanged(view.members.map(\.address))
     }
 
     private func otherMembers() -> [IPv4Address] {
