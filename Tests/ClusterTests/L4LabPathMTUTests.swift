@@ -15,7 +15,7 @@ extension L4LabTests {
         let site = try TemporaryFolder()
         let big = site.file("big.bin")
         try Self.randomFile(big, bytes: 256 << 10)
-        let running = try Self.runTopologyTwo(strategy: strategy, members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"],
+        let running = try Self.runLab(strategy: strategy, members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"],
                                               moreClientNetworks: [Self.farNetwork], site: site)
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)

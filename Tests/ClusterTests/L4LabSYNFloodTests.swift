@@ -13,7 +13,7 @@ extension L4LabTests {
     @Test("a random-source SYN flood stops at max_flows, counted; established connections keep their servers; the SYN-only entries leave",
           arguments: ["l4-2", "l4-3"])
     func synFloodIsBounded(strategy: String) async throws {
-        let running = try Self.runTopologyTwo(strategy: strategy, members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"],
+        let running = try Self.runLab(strategy: strategy, members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"],
                                               moreClientNetworks: [Self.floodNetwork],
                                               moreOptions: "max_flows: 1000, expected_flows: 16, syn_timeout_s: 2")
         defer { running.close() }

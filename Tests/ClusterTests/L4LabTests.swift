@@ -14,18 +14,13 @@ struct L4LabTests {
     @Test("every server answers through the VIP; 64 MiB arrive intact; replies go the strategy's way; 10,000 connections spread; a server that leaves gets none",
           arguments: [("l4-2", L4Lab.Topology.one), ("l4-2", .two), ("l4-3", .one), ("l4-3", .two)])
     func throughTheVIP(strategy: String, topology: L4Lab.Topology) async throws {
-        let lab = try L4Lab.up(topology: topology)
-        defer { lab.tearDown() }
         let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
         let big = site.file("big.bin")
         try Self.randomFile(big, bytes: 64 << 20)
-        let cluster = try TestCluster(port: 7680, size: 1)
-        let members = ["d1", "s1", "s2", "s3"]
-        let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: topology, site: site, dispatchers: ["d1"])
-        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
+        let running = try Self.runLab(strategy: strategy, topology: topology, members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"],
+                                      timing: Self.fastTiming, site: site)
+        defer { running.close() }
+        let (lab, cluster, children, addresses) = (running.lab, running.cluster, running.children, running.addresses)
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
         try #require(agreed?.dispatcher == lab.address("d1"), "no ring with d1 dispatching:\n\(Self.logs(cluster, addresses))")
 
@@ -86,21 +81,13 @@ struct L4LabTests {
     @Test("kill -9 of the dispatcher during a download: the new dispatcher loads the servers' connections; the download completes intact and 100 idle keep-alive connections stay on their servers",
           arguments: ["l4-2", "l4-3"])
     func failoverKeepsTheConnection(strategy: String) async throws {
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
         let site = try TemporaryFolder()
         let big = site.file("big.bin")
         try Self.randomFile(big, bytes: 64 << 20)
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
-        let addresses = members.map { lab.address($0) }
-        // A token timeout of 500 ms: two dispatch-capable members on two busy cores must not
-        // suspect each other while one starts (the 150 ms of the other tests did, in runs here).
-        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(members, lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
+        let running = try Self.runLab(strategy: strategy, members: members, dispatchers: ["d1", "d2"], site: site)
+        defer { running.close() }
+        let (lab, cluster, children, addresses) = (running.lab, running.cluster, running.children, running.addresses)
         // Started together, d1 and d2 may each form a ring first; the merged ring keeps one of them.
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
         let first = try #require(["d1", "d2"].firstIndex { agreed?.dispatcher == lab.address($0) },
@@ -145,17 +132,10 @@ struct L4LabTests {
     /// service on the cluster port) until a server comes back.
     @Test("the last member standing serves the VIP itself, and stops when a server returns", arguments: ["l4-2", "l4-3"])
     func lastMemberStanding(strategy: String) async throws {
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
+        let running = try Self.runLab(strategy: strategy, members: ["d1"], dispatchers: ["d1"], dispatchersServe: true)
+        defer { running.close() }
+        let (lab, cluster, children, config) = (running.lab, running.cluster, running.children, running.config)
         let (d1, s1) = (lab.address("d1"), lab.address("s1"))
-        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1"],
-                                     dispatchersServe: true,
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
         try #require(await cluster.waitForAgreement([d1]) != nil, "\(Self.logs(cluster, [d1]))")
         try children.start("s1", lab: lab, cluster: cluster, config: config)
         try #require(await cluster.waitForAgreement([d1, s1])?.dispatcher == d1, "\(Self.logs(cluster, [d1, s1]))")
@@ -190,7 +170,7 @@ struct L4LabTests {
     @Test("a dispatcher whose capture interface is gone hands the role over on the ring")
     func captureInterfaceGone() async throws {
         let members = ["d1", "d2", "s1", "s2", "s3"]
-        let running = try Self.runTopologyTwo(strategy: "l4-2", members: members, dispatchers: ["d1", "d2"])
+        let running = try Self.runLab(strategy: "l4-2", members: members, dispatchers: ["d1", "d2"])
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         let agreed = await cluster.waitForAgreement(addresses, timeout: .seconds(30))
@@ -226,7 +206,7 @@ struct L4LabTests {
     /// their first frame): the server keeps getting its connections (issue 16, item 7).
     @Test("a SYN spoofed from a server's address does not repoint that server (l4-3)")
     func spoofedServerSource() async throws {
-        let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
+        let running = try Self.runLab(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
@@ -248,7 +228,7 @@ struct L4LabTests {
     /// gateway's MAC: l4-3 must not rewrite it to come from the VIP (issue 16, item 10).
     @Test("l4-3 rewrites to the VIP only what a current server sends")
     func replyPathOnlyForServers() async throws {
-        let running = try Self.runTopologyTwo(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
+        let running = try Self.runLab(strategy: "l4-3", members: ["d1", "s1", "s2", "s3"], dispatchers: ["d1"])
         defer { running.close() }
         let (lab, cluster, addresses) = (running.lab, running.cluster, running.addresses)
         try #require(await cluster.waitForAgreement(addresses)?.dispatcher == lab.address("d1"), "\(Self.logs(cluster, addresses))")
@@ -307,21 +287,12 @@ struct L4LabTests {
           arguments: ["l4-2", "l4-3"])
     func killUnderWrk(strategy: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk"), "install wrk (apt-get install wrk; .ci/run does)")
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
+        let running = try Self.runLab(strategy: strategy, members: ["d1"], dispatchers: ["d1", "d2"])
+        defer { running.close() }
+        let (lab, cluster, children, site) = (running.lab, running.cluster, running.children, running.site)
         let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
-        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
-        try #require(await cluster.waitForAgreement([lab.address("d1")]) != nil, "\(Self.logs(cluster, addresses))")
-        for member in members.dropFirst() { try children.start(member, lab: lab, cluster: cluster, config: config) }
-        try #require(await cluster.waitForAgreement(addresses, timeout: .seconds(30))?.dispatcher == lab.address("d1"),
-                     "\(Self.logs(cluster, addresses))")
+        try await running.formRing(members, dispatchedBy: "d1")
         let url = "http://\(lab.vip)/index.html"
         let warm = lab.exec(host: "client", ["curl", "-sS", "-m", "5", "-o", "/dev/null", url])
         try #require(warm.status == 0, "\(warm.output)\n\(Self.logs(cluster, addresses))")
@@ -359,22 +330,13 @@ struct L4LabTests {
     @Test("a partition elects a dispatcher on each side; healed, the higher one abdicates and the survivor keeps both sides' connections",
           arguments: ["l4-2", "l4-3"])
     func partitionAndHeal(strategy: String) async throws {
-        let lab = try L4Lab.up(topology: .two)
-        defer { lab.tearDown() }
-        let site = try TemporaryFolder()
-        _ = try site.write("index.html", "hello from the lab\n")
-        let cluster = try TestCluster(port: 7680, size: 1)
         let members = ["d1", "d2", "s1", "s2", "s3"]
+        let running = try Self.runLab(strategy: strategy, members: ["d1"], dispatchers: ["d1", "d2"])
+        defer { running.close() }
+        let (lab, cluster, config, site) = (running.lab, running.cluster, running.config, running.site)
         let addresses = members.map { lab.address($0) }
-        let config = try Self.config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: ["d1", "d2"],
-                                     timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250")
         // d1 first, so that it dispatches, and the partition elects d2 on the other side.
-        let children = try Self.startMembers(["d1"], lab: lab, cluster: cluster, config: config)
-        defer { children.killAll() }
-        try #require(await cluster.waitForAgreement([lab.address("d1")]) != nil, "\(Self.logs(cluster, addresses))")
-        for member in members.dropFirst() { try children.start(member, lab: lab, cluster: cluster, config: config) }
-        try #require(await cluster.waitForAgreement(addresses, timeout: .seconds(30))?.dispatcher == lab.address("d1"),
-                     "\(Self.logs(cluster, addresses))")
+        try await running.formRing(members, dispatchedBy: "d1")
 
         let (sideA, sideB) = (["d1", "s1"], ["d2", "s2", "s3"])
         // d1's client side is cut too: with both dispatchers on the client's segment, the client
@@ -478,14 +440,26 @@ struct L4LabTests {
         return children
     }
 
-    /// A topology-two lab running `strategy` on `members` (`dispatchers` may dispatch), with the
-    /// timing two dispatch-capable members on two busy cores need; `close()` ends it all.
+    /// A lab running `strategy`, with `members` started (their addresses in `addresses`);
+    /// `close()` ends it all.
     struct RunningLab {
         let lab: L4Lab
         let cluster: TestCluster
         let children: LabMembers
         let site: TemporaryFolder
+        let config: String
         let addresses: [String]
+
+        /// Waits for `first`'s ring of one, then starts the rest of `members` and requires them
+        /// all in one ring with `first` dispatching: how a test chooses the dispatcher, since
+        /// there is no preemption.
+        func formRing(_ members: [String], dispatchedBy first: String) async throws {
+            let all = members.map { lab.address($0) }
+            try #require(await cluster.waitForAgreement([lab.address(first)]) != nil, "\(L4LabTests.logs(cluster, all))")
+            for member in members where member != first { try children.start(member, lab: lab, cluster: cluster, config: config) }
+            try #require(await cluster.waitForAgreement(all, timeout: .seconds(30))?.dispatcher == lab.address(first),
+                         "\(L4LabTests.logs(cluster, all))")
+        }
 
         func close() {
             children.killAll()
@@ -493,21 +467,31 @@ struct L4LabTests {
         }
     }
 
+    /// What most lab tests run at: two dispatch-capable members on two busy cores must not
+    /// suspect each other while one starts (the 150 ms token timeout of `fastTiming` did, in
+    /// runs here).
+    static let slowTiming = "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250"
+    static let fastTiming = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100"
+
+    /// A lab of `topology` whose members run `strategy` (`dispatchers` may dispatch; s1-s3
+    /// serve `site`, which gets an index.html), with `members` started.
     /// `moreClientNetworks`: where else clients stand (l4-3's `client_networks`, after the front
     /// link); `moreOptions`: strategy options to add (YAML flow-map entries).
-    static func runTopologyTwo(strategy: String, members: [String], dispatchers: [String],
-                               moreClientNetworks: [String] = [], moreOptions: String = "",
-                               site: TemporaryFolder? = nil) throws -> RunningLab {
-        let lab = try L4Lab.up(topology: .two)
+    static func runLab(strategy: String, topology: L4Lab.Topology = .two, members: [String], dispatchers: [String],
+                       dispatchersServe: Bool = false, timing: String = slowTiming,
+                       moreClientNetworks: [String] = [], moreOptions: String = "",
+                       site: TemporaryFolder? = nil) throws -> RunningLab {
+        let lab = try L4Lab.up(topology: topology)
         do {
             let site = try site ?? TemporaryFolder()
             _ = try site.write("index.html", "hello from the lab\n")
             let cluster = try TestCluster(port: 7680, size: 1)
-            let config = try config(in: cluster, lab: lab, strategy: strategy, topology: .two, site: site, dispatchers: dispatchers,
-                                    timing: "heartbeat_ms: 50, token_timeout_ms: 500, broadcast_timeout_ms: 250",
+            let config = try config(in: cluster, lab: lab, strategy: strategy, topology: topology, site: site, dispatchers: dispatchers,
+                                    dispatchersServe: dispatchersServe, timing: timing,
                                     moreClientNetworks: moreClientNetworks, moreOptions: moreOptions)
             let children = try startMembers(members, lab: lab, cluster: cluster, config: config)
-            return RunningLab(lab: lab, cluster: cluster, children: children, site: site, addresses: members.map { lab.address($0) })
+            return RunningLab(lab: lab, cluster: cluster, children: children, site: site, config: config,
+                              addresses: members.map { lab.address($0) })
         } catch {
             lab.tearDown()
             throw error
@@ -518,7 +502,7 @@ struct L4LabTests {
     /// `site` and never dispatch; the fast ring timing.
     static func config(in cluster: TestCluster, lab: L4Lab, strategy: String, topology: L4Lab.Topology, site: TemporaryFolder,
                        dispatchers: [String], dispatchersServe: Bool = false,
-                       timing: String = "heartbeat_ms: 20, token_timeout_ms: 150, broadcast_timeout_ms: 100",
+                       timing: String = fastTiming,
                        moreClientNetworks: [String] = [], moreOptions: String = "") throws -> String {
         var options = topology == .two ? "interface: eth0, output_interface: eth1" : "interface: eth0"
         if !moreOptions.isEmpty { options += ", \(moreOptions)" }
