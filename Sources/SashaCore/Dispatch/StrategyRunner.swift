@@ -31,7 +31,7 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
     /// The recorded policy's name and epoch, for `sasha status` (read from the ring's event loop).
     private let recordedPolicy: Protected<PolicyRecord>
     /// Live swaps: proposals, votes, commits (confined to `queue`).
-    private var policySwitch: PolicySwitch!
+    private let policySwitch: PolicySwitch
 
     // Confined to `queue`.
     /// The policy the strategy picks with (through `CurrentPolicy`), replaced by live swaps.
@@ -133,10 +133,8 @@ public final class StrategyRunner: RoleObserver, @unchecked Sendable {
         self.logger = logger
         exchange = ConnectionListExchange(address: address, strategy: strategy, queue: queue, logger: logger)
         recordedPolicy = Protected(record)
-        policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger) {
-            [unowned self] instance, record in
-            install(instance, record)
-        }
+        policySwitch = PolicySwitch(address: address, record: record, factory: factory, queue: queue, logger: logger)
+        policySwitch.install = { [weak self] instance, record in self?.install(instance, record) }
         services.exclusions.setListener { [weak self] in
             guard let self else { return }
             queue.async { self.publishServers() }

@@ -25,10 +25,11 @@ final class PolicySwitch: @unchecked Sendable {
     let address: IPv4Address
     private(set) var record: PolicyRecord
     private let factory: Factory
-    private let install: (PolicyInstance, PolicyRecord) -> Void
     private let queue: DispatchQueue
     private let logger: Logger
     var send: Send = { _, _ in }
+    /// Makes a committed policy current on this member; set once, before the first message.
+    var install: (PolicyInstance, PolicyRecord) -> Void = { _, _ in }
 
     private var prepared: [UInt64: (instance: PolicyInstance, at: UInt64)] = [:]
     private var round: PolicySwapRound?
@@ -37,14 +38,12 @@ final class PolicySwitch: @unchecked Sendable {
     /// cut the commit round short.
     private var deadline = 0
 
-    init(address: IPv4Address, record: PolicyRecord, factory: @escaping Factory, queue: DispatchQueue, logger: Logger,
-         install: @escaping (PolicyInstance, PolicyRecord) -> Void) {
+    init(address: IPv4Address, record: PolicyRecord, factory: @escaping Factory, queue: DispatchQueue, logger: Logger) {
         self.address = address
         self.record = record
         self.factory = factory
         self.queue = queue
         self.logger = logger
-        self.install = install
     }
 
     // MARK: The operator's request, on this member
